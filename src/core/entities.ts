@@ -1,0 +1,309 @@
+/**
+ * Keel's entities: plain readonly records. Stores turn storage rows into these before they
+ * leave the store; the HTTP API returns them as JSON unchanged, so the dashboard and the client
+ * share these types with the server.
+ *
+ * Timestamps are ISO-8601 strings in UTC.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+/** Logical column types of a dataset schema. */
+export type ColumnType = 'integer' | 'float' | 'boolean' | 'categorical' | 'string' | 'datetime';
+
+export interface ColumnInfo {
+  readonly name: string;
+  readonly type: ColumnType;
+}
+
+export interface ColumnSchema {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly nullable: boolean;
+  /** Allowed values of a categorical column. */
+  readonly domain?: readonly string[];
+  /** Observed range of a numeric column. */
+  readonly min?: number;
+  readonly max?: number;
+}
+
+export interface DataSchema {
+  readonly columns: readonly ColumnSchema[];
+}
+
+export interface HistogramBin {
+  readonly lower: number;
+  readonly upper: number;
+  readonly count: number;
+}
+
+export interface TopValue {
+  readonly value: string;
+  readonly count: number;
+}
+
+export interface ColumnProfile {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly count: number;
+  readonly missing: number;
+  readonly distinct: number;
+  readonly min?: number;
+  readonly max?: number;
+  readonly mean?: number;
+  readonly std?: number;
+  /** Quantiles keyed by probability: `{ "0.05": …, "0.25": …, "0.5": …, "0.75": …, "0.95": … }`. */
+  readonly quantiles?: Readonly<Record<string, number>>;
+  readonly histogram?: readonly HistogramBin[];
+  readonly topValues?: readonly TopValue[];
+}
+
+export interface DataProfile {
+  readonly rows: number;
+  readonly columns: readonly ColumnProfile[];
+}
+
+export interface DatasetSource {
+  readonly kind: 'csv' | 'parquet' | 'json' | 'ndjson' | 'postgres' | 'http';
+  /** File path, URL or connection string (without credentials). */
+  readonly uri: string;
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+export interface DatasetVersion {
+  readonly id: string;
+  readonly dataset: string;
+  /** 1, 2, 3 … per dataset name. */
+  readonly version: number;
+  /** sha256 of the imported content and the options that shaped it. */
+  readonly contentHash: string;
+  /** Artifact digest of the Parquet file holding the rows. */
+  readonly artifact: string;
+  readonly source: DatasetSource;
+  readonly rows: number;
+  readonly columns: readonly ColumnInfo[];
+  readonly schema: DataSchema;
+  readonly profile: DataProfile;
+  readonly createdAt: string;
+}
+
+export interface DatasetSummary {
+  readonly name: string;
+  readonly versions: number;
+  readonly latest: DatasetVersion;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tracking
+
+export type RunStatus = 'running' | 'finished' | 'failed';
+export type ParamValue = string | number | boolean;
+
+export interface MetricPoint {
+  readonly key: string;
+  readonly value: number;
+  readonly step: number;
+  readonly timestamp: string;
+}
+
+export interface ArtifactEntry {
+  /** Name of the artifact inside the run, e.g. `model/package.json`. */
+  readonly path: string;
+  readonly digest: string;
+  readonly size: number;
+}
+
+export interface Run {
+  readonly id: string;
+  readonly experiment: string;
+  readonly name: string;
+  readonly status: RunStatus;
+  readonly parentRunId: string | null;
+  readonly pipelineRunId: string | null;
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** Latest value of every metric. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly datasetVersionIds: readonly string[];
+  readonly artifacts: readonly ArtifactEntry[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registry
+
+export interface SignatureColumn {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly nullable: boolean;
+  /** Known categories, for validation and one-hot encoding. */
+  readonly domain?: readonly string[];
+}
+
+export interface ModelSignature {
+  readonly inputs: readonly SignatureColumn[];
+  readonly task: TaskType;
+  /** Class labels in the order of `probabilities`, for classifiers. */
+  readonly classes?: readonly string[];
+}
+
+export type TaskType = 'binary_classification' | 'multiclass_classification' | 'regression';
+
+export interface RegisteredModel {
+  readonly name: string;
+  readonly description: string;
+  readonly createdAt: string;
+  readonly latestVersion: number;
+  readonly aliases: Readonly<Record<string, number>>;
+}
+
+export interface ModelVersion {
+  readonly name: string;
+  readonly version: number;
+  readonly runId: string | null;
+  readonly datasetVersionId: string | null;
+  /** Artifact digest of the model package. */
+  readonly artifact: string;
+  readonly algorithm: string;
+  readonly signature: ModelSignature;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly createdAt: string;
+}
+
+export interface AliasEvent {
+  readonly model: string;
+  readonly alias: string;
+  readonly fromVersion: number | null;
+  readonly toVersion: number | null;
+  readonly actor: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving
+
+export interface TrafficRoute {
+  readonly model: string;
+  readonly version: number;
+  /** Share of traffic, 0–100. */
+  readonly percent: number;
+  readonly variant: string;
+}
+
+export interface TrafficPolicy {
+  readonly strategy: 'direct' | 'canary' | 'blue-green' | 'shadow' | 'ab';
+  readonly routes: readonly TrafficRoute[];
+  readonly stickyKey?: string;
+}
+
+export interface Endpoint {
+  readonly name: string;
+  readonly policy: TrafficPolicy;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface EndpointEvent {
+  readonly endpoint: string;
+  readonly kind: string;
+  readonly actor: string;
+  readonly reason: string;
+  readonly policy: TrafficPolicy;
+  readonly at: string;
+}
+
+export interface PredictionRecord {
+  readonly id: string;
+  readonly endpoint: string;
+  readonly model: string;
+  readonly version: number;
+  readonly variant: string;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly output: Readonly<Record<string, unknown>>;
+  readonly latencyMs: number;
+  readonly at: string;
+}
+
+/** One HTTP request to an endpoint, successful or not: the software metrics come from these. */
+export interface RequestRecord {
+  readonly endpoint: string;
+  readonly status: number;
+  readonly rows: number;
+  readonly latencyMs: number;
+  readonly errorCode: string | null;
+  readonly at: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pipelines
+
+export type StepStatus = 'running' | 'succeeded' | 'failed' | 'cached';
+
+export interface PipelineRun {
+  readonly id: string;
+  readonly project: string;
+  readonly status: 'running' | 'succeeded' | 'failed';
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly error: string | null;
+}
+
+export interface StepRun {
+  readonly pipelineRunId: string;
+  readonly step: string;
+  readonly inputHash: string;
+  readonly status: StepStatus;
+  /** JSON-serialisable outputs; artifacts are referenced by digest. */
+  readonly outputs: unknown;
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly error: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monitoring
+
+export interface LatencyQuantiles {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+}
+
+export interface FeatureDrift {
+  readonly feature: string;
+  /** Population stability index of serving traffic against the training reference. */
+  readonly psi: number;
+  readonly drifted: boolean;
+}
+
+/** One time bucket of software metrics. */
+export interface LatencyBucket {
+  /** Start of the bucket. */
+  readonly at: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly latencyMs: LatencyQuantiles;
+}
+
+export interface EndpointMonitoring {
+  readonly endpoint: string;
+  readonly since: string;
+  readonly until: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly errorRate: number;
+  /** Rows predicted (a request can carry many). */
+  readonly predictions: number;
+  readonly latencyMs: LatencyQuantiles | null;
+  readonly drift: {
+    readonly threshold: number;
+    /** Rows of logged traffic the drift was computed over. */
+    readonly rows: number;
+    readonly features: readonly FeatureDrift[];
+  };
+  readonly series: readonly LatencyBucket[];
+}

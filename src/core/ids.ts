@@ -1,0 +1,37 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * Ids are short, sortable by creation time and carry their kind as a prefix
+ * (`run_…`, `pred_…`), so a stray id in a log says what it is.
+ */
+export function newId(prefix: string): string {
+  const time = Date.now().toString(36).padStart(9, '0');
+  const random = randomBytes(8).toString('hex');
+  return `${prefix}_${time}${random}`;
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** A stable hash of a JSON-like value: object keys are sorted, so `{a,b}` and `{b,a}` agree. */
+export function hashValue(value: unknown): string {
+  return sha256Hex(stableStringify(value));
+}
+
+export function stableStringify(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,6 @@
+export * from './entities.js';
+export * from './errors.js';
+export * from './ids.js';
+export * from './table.js';
+export * from './project.js';
+export * from './workspace.js';

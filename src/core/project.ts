@@ -1,0 +1,282 @@
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parseDocument } from 'yaml';
+import { KeelError } from './errors.js';
+
+/**
+ * The project file, `keel.yaml`: the ML canvas. It records what is predicted, how success is
+ * measured, where the data comes from, and the policies for serving, monitoring and
+ * retraining. Everything downstream reads it; nothing downstream re-asks the user.
+ */
+
+const Name = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase name' });
+
+const MetricThreshold = Type.Object(
+  {
+    min: Type.Optional(Type.Number()),
+    max: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+
+const Candidate = Type.Object(
+  {
+    algorithm: Type.Union([Type.Literal('logistic_regression'), Type.Literal('decision_tree')], {
+      description: 'one of: logistic_regression, decision_tree',
+    }),
+    name: Type.Optional(Type.String()),
+    params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]))),
+  },
+  { additionalProperties: false },
+);
+
+export const ProjectSchema = Type.Object(
+  {
+    name: Name,
+    description: Type.Optional(Type.String()),
+    task: Type.Object(
+      {
+        type: Type.Union([
+          Type.Literal('binary_classification'),
+          Type.Literal('multiclass_classification'),
+          Type.Literal('regression'),
+        ]),
+        target: Type.String({ minLength: 1 }),
+        positiveClass: Type.Optional(Type.String()),
+        idColumn: Type.Optional(Type.String()),
+        /** What the prediction is used for: the decision it drives. */
+        decision: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+    kpis: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { name: Type.String(), description: Type.String(), target: Type.Optional(Type.String()) },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    data: Type.Object(
+      {
+        dataset: Name,
+        source: Type.Object(
+          {
+            type: Type.Literal('csv'),
+            path: Type.String({ minLength: 1 }),
+            delimiter: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
+            missing: Type.Optional(Type.Array(Type.String())),
+          },
+          { additionalProperties: false },
+        ),
+        /** Columns never used as features (besides the id and the target). */
+        exclude: Type.Optional(Type.Array(Type.String())),
+      },
+      { additionalProperties: false },
+    ),
+    validation: Type.Optional(
+      Type.Object(
+        {
+          /** Largest share of missing values tolerated per column before the batch fails. */
+          maxMissingShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    split: Type.Optional(
+      Type.Object(
+        {
+          method: Type.Optional(Type.Union([Type.Literal('random'), Type.Literal('stratified')])),
+          testSize: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+          seed: Type.Optional(Type.Integer()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    features: Type.Optional(
+      Type.Object(
+        {
+          numeric: Type.Optional(Type.Array(Type.String())),
+          categorical: Type.Optional(Type.Array(Type.String())),
+          numericImpute: Type.Optional(Type.Union([Type.Literal('mean'), Type.Literal('median')])),
+          scale: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('none')])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    training: Type.Object(
+      {
+        candidates: Type.Array(Candidate, { minItems: 1 }),
+        /** The metric that picks the best candidate (higher is better). */
+        selectionMetric: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+    evaluation: Type.Optional(
+      Type.Object(
+        { thresholds: Type.Optional(Type.Record(Type.String(), MetricThreshold)) },
+        { additionalProperties: false },
+      ),
+    ),
+    registry: Type.Optional(
+      Type.Object(
+        {
+          model: Type.Optional(Name),
+          /** The challenger must beat the current champion's selection metric by this much. */
+          minImprovement: Type.Optional(Type.Number()),
+          alias: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    serving: Type.Optional(
+      Type.Object(
+        {
+          endpoint: Type.Optional(Name),
+          latencyBudgetMs: Type.Optional(
+            Type.Object({ p99: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
+          ),
+          throughputRps: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    monitoring: Type.Optional(
+      Type.Object(
+        {
+          drift: Type.Optional(
+            Type.Object(
+              {
+                metric: Type.Optional(Type.Literal('psi')),
+                threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+                window: Type.Optional(Type.String({ pattern: '^[0-9]+(s|m|h|d)$' })),
+                minRows: Type.Optional(Type.Integer({ minimum: 1 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          errorRate: Type.Optional(
+            Type.Object({ max: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    retraining: Type.Optional(
+      Type.Object(
+        {
+          schedule: Type.Optional(Type.String()),
+          triggers: Type.Optional(
+            Type.Array(Type.Union([Type.Literal('new_data'), Type.Literal('drift'), Type.Literal('quality_drop')])),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type ProjectConfig = Static<typeof ProjectSchema>;
+
+export interface Project {
+  readonly config: ProjectConfig;
+  /** Folder holding keel.yaml; relative paths in the file resolve against it. */
+  readonly dir: string;
+  readonly file: string;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateProject = ajv.compile<ProjectConfig>(ProjectSchema);
+
+/** Reads `keel.yaml` from a folder (or a file path) and validates it. */
+export function loadProject(path: string): Project {
+  const abs = resolve(path);
+  if (!existsSync(abs)) {
+    throw new KeelError('not_found', `no project at ${path}: the folder or file does not exist`, { file: path });
+  }
+  const file = statSync(abs).isDirectory() ? join(abs, 'keel.yaml') : abs;
+  if (!existsSync(file)) {
+    throw new KeelError('not_found', `no keel.yaml in ${path} (run \`keel init\` to create one)`, { file });
+  }
+  return { config: parseProject(readFileSync(file, 'utf8'), file), dir: dirname(file), file };
+}
+
+/** Parses and validates project YAML; errors name the file, line and key. */
+export function parseProject(text: string, file = 'keel.yaml'): ProjectConfig {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0];
+    const line = first.linePos?.[0]?.line;
+    throw new KeelError(
+      'invalid_config',
+      `${file}${line ? `:${line}` : ''}: invalid YAML: ${first.message.split('\n')[0]}`,
+      {
+        file,
+        line,
+      },
+    );
+  }
+  const value: unknown = doc.toJS();
+  if (!validateProject(value)) {
+    const error = mostSpecific(validateProject.errors ?? []);
+    const field = keyPath(error);
+    throw new KeelError('invalid_config', `${file}: ${field || '(top level)'}: ${describe(error)}`, { file, field });
+  }
+  return value;
+}
+
+export function projectJsonSchema(): TSchema {
+  return ProjectSchema;
+}
+
+/** Ajv reports every branch of a union; the deepest error is the one a user can act on. */
+function mostSpecific(errors: ErrorObject[]): ErrorObject {
+  const depth = (e: ErrorObject) => keyPath(e).split(/[.[]/).length;
+  const score = (e: ErrorObject) =>
+    depth(e) * 10 + (e.keyword === 'additionalProperties' || e.keyword === 'required' ? 5 : 0);
+  return [...errors].sort((a, b) => score(b) - score(a))[0];
+}
+
+function keyPath(error: ErrorObject): string {
+  let path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p.replace(/~1/g, '/').replace(/~0/g, '~')}`))
+    .join('')
+    .replace(/^\./, '');
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'additionalProperties') path = join2(path, String(params.additionalProperty));
+  if (error.keyword === 'required') path = join2(path, String(params.missingProperty));
+  return path;
+}
+
+function join2(a: string, b: string): string {
+  return a ? `${a}.${b}` : b;
+}
+
+function describe(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return 'unknown key (check its spelling and where it is nested)';
+    case 'required':
+      return 'is required';
+    case 'const':
+      return `must be ${JSON.stringify(params.allowedValue)}`;
+    case 'anyOf':
+      return (
+        'is not one of the allowed values' +
+        (error.parentSchema?.description ? ` (${error.parentSchema.description})` : '')
+      );
+    case 'pattern':
+      return (
+        `must match ${String(params.pattern)}` +
+        (error.parentSchema?.description ? ` (${error.parentSchema.description})` : '')
+      );
+    default:
+      return error.message ?? 'is invalid';
+  }
+}

@@ -1,0 +1,2 @@
+export type * from './metadata-store.js';
+export type * from './artifact-store.js';
