@@ -307,3 +307,30 @@ export interface EndpointMonitoring {
   };
   readonly series: readonly LatencyBucket[];
 }
+
+/**
+ * The training-time picture of each input feature, stored in the model package so monitoring
+ * can compare serving traffic with it. Numeric features keep quantile bin edges (so memory per
+ * feature is O(bins) whatever the traffic); categorical ones keep category shares.
+ */
+export type FeatureReference =
+  | {
+      readonly name: string;
+      readonly kind: 'numeric';
+      /** Inner bin edges, ascending; bins are (-inf, e0], (e0, e1], …, (e_last, +inf). */
+      readonly edges: readonly number[];
+      /** Share of non-missing training values in each bin (edges.length + 1 entries). */
+      readonly shares: readonly number[];
+      readonly missingShare: number;
+    }
+  | {
+      readonly name: string;
+      readonly kind: 'categorical';
+      readonly shares: Readonly<Record<string, number>>;
+      readonly missingShare: number;
+    };
+
+export interface ReferenceProfile {
+  readonly rows: number;
+  readonly features: readonly FeatureReference[];
+}

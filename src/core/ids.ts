@@ -35,3 +35,11 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** sha256 of a file's bytes, streamed (files of any size). */
+export async function sha256File(path: string): Promise<string> {
+  const { createReadStream } = await import('node:fs');
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

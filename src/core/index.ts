@@ -4,3 +4,4 @@ export * from './ids.js';
 export * from './table.js';
 export * from './project.js';
 export * from './workspace.js';
+export * from './version.js';

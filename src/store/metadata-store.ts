@@ -94,6 +94,8 @@ export interface ModelStore {
    */
   setAlias(name: string, alias: string, version: number | null, change: AliasChange): Promise<AliasEvent>;
   getAlias(name: string, alias: string): Promise<number | null>;
+  /** Sets (merges) tags on a version, e.g. the gate's decision. The package itself never changes. */
+  setModelVersionTags(name: string, version: number, tags: Readonly<Record<string, string>>): Promise<ModelVersion>;
   /** Newest first. */
   listAliasEvents(name: string): Promise<AliasEvent[]>;
 }

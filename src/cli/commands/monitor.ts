@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { invalidArgument, notFound } from '../../core/index.js';
+import { endpointMonitoring } from '../../monitoring/index.js';
+import { openWorkspace } from '../../server/index.js';
+import { fmtNumber, formatTable, printJson } from '../output.js';
+
+export function registerMonitorCommand(program: Command): void {
+  program
+    .command('monitor')
+    .description("An endpoint's traffic, errors, latency and input drift (PSI per feature)")
+    .argument('<endpoint>', 'endpoint name')
+    .option('--since <when>', 'window start: a duration back from now (30m, 1h, 7d) or an ISO time', '1h')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { since: string; json?: boolean }) => {
+      const since = parseSince(options.since);
+      const ws = await openWorkspace();
+      try {
+        const summary = await endpointMonitoring(
+          ws.metadata,
+          async (model, version) => {
+            const found = await ws.metadata.getModelVersion(model, version);
+            if (!found) throw notFound(`model version ${model}@${version} does not exist`);
+            return (await ws.registry.readPackage(found)).reference;
+          },
+          name,
+          { since },
+        );
+        if (options.json) return printJson(summary);
+        const l = summary.latencyMs;
+        process.stdout.write(
+          `Endpoint ${name} since ${summary.since}\n` +
+            `  requests ${summary.requests}, predictions ${summary.predictions}, errors ${summary.errors} (${(summary.errorRate * 100).toFixed(1)}%)\n` +
+            `  latency  ${l ? `p50 ${l.p50.toFixed(2)} ms, p95 ${l.p95.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms` : 'no requests'}\n\n`,
+        );
+        if (summary.drift.features.length === 0) {
+          process.stdout.write('No logged predictions in the window, so no drift to compute.\n');
+          return;
+        }
+        process.stdout.write(`Input drift over ${summary.drift.rows} predictions (PSI, threshold ${summary.drift.threshold}):\n`);
+        process.stdout.write(
+          formatTable(
+            ['FEATURE', 'PSI', 'DRIFT'],
+            [...summary.drift.features].sort((a, b) => b.psi - a.psi).map((f) => [f.feature, fmtNumber(f.psi), f.drifted ? 'DRIFTED' : 'ok']),
+          ) + '\n',
+        );
+      } finally {
+        await ws.close();
+      }
+    });
+}
+
+export function parseSince(value: string, now = Date.now()): string {
+  const match = /^(\d+)(s|m|h|d)$/.exec(value);
+  if (match) {
+    const unit = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[match[2] as 's' | 'm' | 'h' | 'd'];
+    return new Date(now - Number(match[1]) * unit).toISOString();
+  }
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw invalidArgument(`--since "${value}" is neither a duration (30m, 1h, 7d) nor an ISO time`, { field: '--since' });
+  return new Date(time).toISOString();
+}

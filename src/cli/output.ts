@@ -1,0 +1,54 @@
+import type { StepEvent } from '../pipelines/index.js';
+
+/** Plain, aligned text tables for human output. */
+export function formatTable(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export function fmtNumber(value: number | undefined | null, digits = 4): string {
+  if (value === undefined || value === null || !Number.isFinite(value)) return '–';
+  return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(digits);
+}
+
+/**
+ * Progress for pipeline steps on stderr: a live line per step on a terminal, one line per
+ * finished step otherwise (CI logs, pipes).
+ */
+export function stepProgress(stream: NodeJS.WriteStream = process.stderr): (event: StepEvent) => void {
+  const live = stream.isTTY === true;
+  let total = 0;
+  let index = 0;
+  const label = (step: string) => `[${index + 1}/${total}] ${step.padEnd(9)}`;
+  return (event) => {
+    switch (event.type) {
+      case 'start':
+        total = event.total;
+        index = event.index;
+        if (live) stream.write(`  … ${label(event.step)}`);
+        break;
+      case 'cached':
+        finish(`  = ${label(event.step)} cached   ${event.summary}`);
+        break;
+      case 'done':
+        finish(`  ✓ ${label(event.step)} ${`${event.seconds.toFixed(1)}s`.padStart(6)}   ${event.summary}`);
+        break;
+      case 'failed':
+        finish(`  ✗ ${label(event.step)} failed`);
+        break;
+    }
+  };
+  function finish(text: string) {
+    stream.write(live ? `\r\x1b[2K${text}\n` : `${text}\n`);
+  }
+}

@@ -1,0 +1,8 @@
+export { buildReference, binCounts, quantileSorted } from './reference.js';
+export { psi } from './psi.js';
+export {
+  endpointMonitoring,
+  latencyQuantiles,
+  type MonitoringOptions,
+  type ReferenceLoader,
+} from './endpoint-monitoring.js';

@@ -1,0 +1,11 @@
+export { topologicalOrder, type Pipeline, type StepDefinition, type StepMeta } from './dag.js';
+export { LocalExecutor, type ExecutorOptions, type PipelineResult, type StepEvent } from './local-executor.js';
+export {
+  lifecyclePipeline,
+  featureRoles,
+  modelName,
+  endpointName,
+  type LifecycleContext,
+  type LifecycleOutputs,
+} from './lifecycle.js';
+export { runProject, type RunProjectOptions } from './run-project.js';

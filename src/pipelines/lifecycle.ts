@@ -1,0 +1,467 @@
+import { resolve } from 'node:path';
+import {
+  KeelError,
+  sha256File,
+  takeRows,
+  type ColumnSchema,
+  type DatasetVersion,
+  type Project,
+  type Table,
+  type TaskType,
+} from '../core/index.js';
+import { importCsv, readTable, validateTable } from '../data/index.js';
+import { FeaturePipeline } from '../features/index.js';
+import { classificationReport, createEstimator, estimatorFromJSON, trainTestSplit } from '../ml/index.js';
+import { buildReference } from '../monitoring/index.js';
+import { createPackage, evaluateGate, Registry } from '../registry/index.js';
+import { deployDirect } from '../serving/index.js';
+import type { ArtifactStore, MetadataStore } from '../store/index.js';
+import { Tracker } from '../tracking/index.js';
+import type { Pipeline, StepDefinition } from './dag.js';
+
+export interface LifecycleContext {
+  readonly project: Project;
+  readonly stores: { readonly metadata: MetadataStore; readonly artifacts: ArtifactStore };
+  readonly registry: Registry;
+  readonly tracker: Tracker;
+  /** Who starts the run, recorded on alias moves and deployments. */
+  readonly actor: string;
+}
+
+/** What each lifecycle step hands on. Small JSON: ids, digests, numbers. */
+export interface LifecycleOutputs {
+  import: { datasetVersionId: string; dataset: string; version: number; rows: number; created: boolean };
+  profile: { columns: number; numeric: string[]; categorical: string[]; excluded: string[] };
+  validate: { anomalies: Array<{ column: string; kind: string; severity: string; message: string }> };
+  split: { digest: string; train: number; test: number; method: string; seed: number };
+  features: { digest: string; features: number };
+  train: { candidates: Array<{ name: string; algorithm: string; runId: string; estimator: string; seconds: number }> };
+  evaluate: { results: Array<{ name: string; runId: string; metrics: Record<string, number> }>; best: string };
+  register: { model: string; version: number; runId: string };
+  gate: { model: string; candidate: number; passed: boolean; reasons: string[]; champion: number | null };
+  deploy: { endpoint: string; model: string; version: number; changed: boolean };
+}
+
+type Step<K extends keyof LifecycleOutputs> = StepDefinition<LifecycleContext, LifecycleOutputs, K>;
+
+const defaults = {
+  testSize: 0.2,
+  seed: 42,
+  selectionMetric: 'roc_auc',
+  alias: 'champion',
+};
+
+const importStep: Step<'import'> = {
+  name: 'import',
+  needs: [],
+  version: 1,
+  description: 'Import the data source as an immutable, content-hashed dataset version',
+  async key({ project }) {
+    const { source, dataset } = project.config.data;
+    return { dataset, source: { ...source, path: undefined }, content: await sha256File(sourcePath(project)) };
+  },
+  async run({ project, stores }) {
+    const { source, dataset } = project.config.data;
+    const { version, created } = await importCsv(stores, {
+      dataset,
+      path: sourcePath(project),
+      delimiter: source.delimiter,
+      missing: source.missing,
+    });
+    return { datasetVersionId: version.id, dataset, version: version.version, rows: version.rows, created };
+  },
+  summary: (o) => `${o.dataset} v${o.version}, ${o.rows.toLocaleString('en-US')} rows${o.created ? '' : ' (already imported)'}`,
+};
+
+const profileStep: Step<'profile'> = {
+  name: 'profile',
+  needs: ['import'],
+  version: 1,
+  description: 'Profile the columns, infer the schema and choose feature roles',
+  key: ({ project }) => ({ task: project.config.task, features: project.config.features, exclude: project.config.data.exclude }),
+  async run({ project, stores }, { import: imported }) {
+    const version = await datasetVersion(stores.metadata, imported.datasetVersionId);
+    return { columns: version.schema.columns.length, ...featureRoles(project, version.schema.columns) };
+  },
+  summary: (o) => `${o.numeric.length} numeric, ${o.categorical.length} categorical features` + (o.excluded.length ? `; ignoring ${o.excluded.join(', ')}` : ''),
+};
+
+const validateStep: Step<'validate'> = {
+  name: 'validate',
+  needs: ['import', 'profile'],
+  version: 1,
+  description: 'Check the batch against the schema; errors stop the pipeline',
+  key: ({ project }) => ({ validation: project.config.validation, task: project.config.task }),
+  async run({ project, stores }, inputs) {
+    const version = await datasetVersion(stores.metadata, inputs.import.datasetVersionId);
+    const { target, idColumn } = project.config.task;
+    if (!version.schema.columns.some((c) => c.name === target)) {
+      throw new KeelError('invalid_data', `the target column "${target}" is not in dataset ${version.dataset} v${version.version}`, {
+        field: 'task.target',
+      });
+    }
+    const table = await readTable(await stores.artifacts.localPath(version.artifact));
+    const report = validateTable(table, version.schema, {
+      maxMissingShare: project.config.validation?.maxMissingShare,
+      idColumn,
+    });
+    const targetColumn = table.columns.find((c) => c.name === target);
+    const missingTargets = targetColumn ? countMissing(targetColumn) : 0;
+    const anomalies = [...report.anomalies];
+    if (missingTargets > 0) {
+      anomalies.push({ column: target, kind: 'missing_target', severity: 'error', message: `${missingTargets} rows have no value for the target "${target}"` });
+    }
+    const errors = anomalies.filter((a) => a.severity === 'error');
+    if (errors.length > 0) {
+      throw new KeelError('invalid_data', `validation failed: ${errors.map((a) => a.message).join('; ')}`, { anomalies: errors });
+    }
+    return { anomalies: anomalies.map(({ column, kind, severity, message }) => ({ column, kind, severity, message })) };
+  },
+  summary: (o) => (o.anomalies.length ? `${o.anomalies.length} warnings` : 'no anomalies'),
+};
+
+const splitStep: Step<'split'> = {
+  name: 'split',
+  needs: ['import', 'validate'],
+  version: 1,
+  description: 'Split deterministically into train and test (seeded; stratified for classification)',
+  key: ({ project }) => ({ split: project.config.split, target: project.config.task.target, task: project.config.task.type }),
+  async run({ project, stores }, inputs) {
+    const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
+    const split = project.config.split ?? {};
+    const method = split.method ?? (isClassification(project.config.task.type) ? 'stratified' : 'random');
+    const seed = split.seed ?? defaults.seed;
+    const y = targetValues(table, project.config.task.target);
+    const { train, test } = trainTestSplit(y, {
+      testSize: split.testSize ?? defaults.testSize,
+      seed,
+      stratify: method === 'stratified',
+    });
+    const ref = await stores.artifacts.put(encodeSplit(train, test));
+    return { digest: ref.digest, train: train.length, test: test.length, method, seed };
+  },
+  summary: (o) => `${o.method}, ${o.train.toLocaleString('en-US')} train / ${o.test.toLocaleString('en-US')} test (seed ${o.seed})`,
+};
+
+const featuresStep: Step<'features'> = {
+  name: 'features',
+  needs: ['import', 'profile', 'split'],
+  version: 1,
+  description: 'Fit the feature pipeline (impute, scale, one-hot) on the training rows',
+  key: ({ project }) => ({ features: project.config.features }),
+  async run({ project, stores }, inputs) {
+    const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
+    const { train } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
+    const features = new FeaturePipeline({
+      numeric: inputs.profile.numeric,
+      categorical: inputs.profile.categorical,
+      numericImpute: project.config.features?.numericImpute ?? 'median',
+      scale: project.config.features?.scale ?? 'standard',
+    });
+    await features.fit(takeRows(table, train));
+    const ref = await stores.artifacts.put(JSON.stringify(features.toJSON()));
+    return { digest: ref.digest, features: features.featureNames.length };
+  },
+  summary: (o) => `${o.features} model inputs`,
+};
+
+const trainStep: Step<'train'> = {
+  name: 'train',
+  needs: ['import', 'split', 'features'],
+  version: 1,
+  description: 'Train every candidate algorithm; each is a tracked run',
+  key: ({ project }) => ({ candidates: project.config.training.candidates, target: project.config.task.target }),
+  async run(ctx, inputs, { pipelineRunId }) {
+    const { project, stores, tracker } = ctx;
+    const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
+    const { train } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
+    const trainTable = takeRows(table, train);
+    const features = FeaturePipeline.fromJSON(JSON.parse(await text(stores.artifacts, inputs.features.digest)));
+    const X = features.transform(trainTable);
+    const y = targetValues(trainTable, project.config.task.target);
+    const candidates: LifecycleOutputs['train']['candidates'] = [];
+    for (const candidate of project.config.training.candidates) {
+      const name = candidate.name ?? candidate.algorithm;
+      const run = await tracker.startRun({
+        experiment: project.config.name,
+        name,
+        pipelineRunId,
+        params: { algorithm: candidate.algorithm, ...candidate.params },
+        datasetVersionIds: [inputs.import.datasetVersionId],
+        tags: { 'keel.step': 'train', 'keel.features': inputs.features.digest },
+      });
+      try {
+        const t0 = performance.now();
+        const estimator = createEstimator(candidate.algorithm, candidate.params ?? {});
+        await estimator.fit(X, y);
+        const seconds = (performance.now() - t0) / 1000;
+        await run.logMetrics({ fit_seconds: seconds, train_rows: X.rows });
+        const digest = await run.logArtifact('model/estimator.json', JSON.stringify(estimator.toJSON()));
+        candidates.push({ name, algorithm: candidate.algorithm, runId: run.id, estimator: digest, seconds });
+      } catch (error) {
+        await run.end('failed');
+        throw error;
+      }
+    }
+    return { candidates };
+  },
+  summary: (o) => o.candidates.map((c) => `${c.name} ${c.seconds.toFixed(2)}s`).join(', '),
+};
+
+const evaluateStep: Step<'evaluate'> = {
+  name: 'evaluate',
+  needs: ['import', 'split', 'features', 'train'],
+  version: 1,
+  description: 'Evaluate every candidate on the test rows and pick the best',
+  key: ({ project }) => ({ selectionMetric: project.config.training.selectionMetric, positive: project.config.task.positiveClass }),
+  async run({ project, stores, tracker }, inputs) {
+    const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
+    const { test } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
+    const testTable = takeRows(table, test);
+    const features = FeaturePipeline.fromJSON(JSON.parse(await text(stores.artifacts, inputs.features.digest)));
+    const X = features.transform(testTable);
+    const y = targetValues(testTable, project.config.task.target);
+    const metric = project.config.training.selectionMetric ?? defaults.selectionMetric;
+    const results: LifecycleOutputs['evaluate']['results'] = [];
+    for (const candidate of inputs.train.candidates) {
+      const estimator = estimatorFromJSON(JSON.parse(await text(stores.artifacts, candidate.estimator)));
+      const proba = estimator.predictProba(X);
+      const predicted = estimator.predict(X);
+      const report = classificationReport(y, predicted, proba, estimator.classes, { positiveClass: project.config.task.positiveClass });
+      const run = tracker.resume(candidate.runId);
+      const metrics = scalarMetrics(report);
+      await run.logMetrics(metrics);
+      await run.logArtifact('evaluation/report.json', JSON.stringify(report));
+      await run.end('finished');
+      results.push({ name: candidate.name, runId: candidate.runId, metrics });
+    }
+    const best = [...results].sort((a, b) => (b.metrics[metric] ?? -Infinity) - (a.metrics[metric] ?? -Infinity))[0];
+    if (!best || best.metrics[metric] === undefined) {
+      throw new KeelError('invalid_config', `selection metric "${metric}" was not measured; use one of ${Object.keys(results[0]?.metrics ?? {}).join(', ')}`, {
+        field: 'training.selectionMetric',
+      });
+    }
+    return { results, best: best.runId };
+  },
+  summary: (o) => {
+    const best = o.results.find((r) => r.runId === o.best);
+    return o.results.map((r) => `${r.name} roc_auc ${fmt(r.metrics.roc_auc)}`).join(', ') + (best ? ` → best ${best.name}` : '');
+  },
+};
+
+const registerStep: Step<'register'> = {
+  name: 'register',
+  needs: ['import', 'split', 'features', 'train', 'evaluate'],
+  version: 1,
+  description: 'Package the best candidate (features + estimator + signature + reference) and register it',
+  key: ({ project }) => ({ model: modelName(project), task: project.config.task }),
+  async run(ctx, inputs, { pipelineRunId }) {
+    const { project, stores, registry } = ctx;
+    const best = inputs.train.candidates.find((c) => c.runId === inputs.evaluate.best);
+    const result = inputs.evaluate.results.find((r) => r.runId === inputs.evaluate.best);
+    if (!best || !result) throw new KeelError('internal', 'the best candidate is missing from the train step output');
+    const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
+    const { train } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
+    const featuresJson: unknown = JSON.parse(await text(stores.artifacts, inputs.features.digest));
+    const estimatorJson = JSON.parse(await text(stores.artifacts, best.estimator)) as unknown;
+    const features = FeaturePipeline.fromJSON(featuresJson);
+    const estimator = estimatorFromJSON(estimatorJson);
+    const inputsSignature = features.inputColumns();
+    const pkg = createPackage({
+      algorithm: best.algorithm,
+      signature: {
+        inputs: inputsSignature,
+        task: project.config.task.type,
+        classes: estimator.classes.map(String),
+      },
+      features: featuresJson,
+      estimator: estimatorJson,
+      metrics: result.metrics,
+      reference: buildReference(takeRows(table, train), inputsSignature),
+      lineage: { runId: best.runId, datasetVersionId: inputs.import.datasetVersionId, pipelineRunId },
+    });
+    const version = await registry.register(modelName(project), pkg, {
+      description: project.config.description,
+      tags: { 'keel.pipeline_run': pipelineRunId },
+    });
+    await ctx.tracker.resume(best.runId).setTags({ 'keel.model_version': `${version.name}@${version.version}` });
+    return { model: version.name, version: version.version, runId: best.runId };
+  },
+  summary: (o) => `${o.model}@${o.version}`,
+};
+
+const gateStep: Step<'gate'> = {
+  name: 'gate',
+  needs: ['register', 'evaluate'],
+  version: 1,
+  description: 'Compare with thresholds and the current champion; bless and promote when better',
+  async key({ project, stores }) {
+    const model = modelName(project);
+    const alias = project.config.registry?.alias ?? defaults.alias;
+    return {
+      thresholds: project.config.evaluation?.thresholds,
+      minImprovement: project.config.registry?.minImprovement,
+      alias,
+      champion: await stores.metadata.getAlias(model, alias).catch(() => null),
+    };
+  },
+  async run({ project, stores, registry, actor }, inputs) {
+    const alias = project.config.registry?.alias ?? defaults.alias;
+    const { model, version } = inputs.register;
+    const candidate = inputs.evaluate.results.find((r) => r.runId === inputs.evaluate.best);
+    const championVersion = await stores.metadata.getAlias(model, alias);
+    const champion = championVersion !== null ? await stores.metadata.getModelVersion(model, championVersion) : null;
+    const decision = evaluateGate(
+      {
+        thresholds: project.config.evaluation?.thresholds ?? {},
+        selectionMetric: project.config.training.selectionMetric ?? defaults.selectionMetric,
+        minImprovement: project.config.registry?.minImprovement ?? 0,
+      },
+      candidate?.metrics ?? {},
+      champion && champion.version !== version ? champion : null,
+    );
+    await stores.metadata.setModelVersionTags(model, version, {
+      'gate.passed': String(decision.passed),
+      'gate.reasons': decision.reasons.join('; '),
+    });
+    if (decision.passed) {
+      await registry.setAlias(model, alias, version, { actor, reason: `gate passed: ${decision.reasons.join('; ')}` });
+    }
+    return {
+      model,
+      candidate: version,
+      passed: decision.passed,
+      reasons: [...decision.reasons],
+      champion: decision.passed ? version : championVersion,
+    };
+  },
+  summary: (o) =>
+    o.passed ? `v${o.candidate} is ${'champion'}` : `v${o.candidate} not promoted (${o.reasons.filter((r) => /below|above|not/.test(r)).join('; ')})`,
+};
+
+const deployStep: Step<'deploy'> = {
+  name: 'deploy',
+  needs: ['gate'],
+  version: 1,
+  description: 'Point the endpoint at the champion',
+  key: ({ project }) => ({ endpoint: endpointName(project) }),
+  async run({ project, stores, actor }, inputs) {
+    const endpoint = endpointName(project);
+    const { model, champion } = inputs.gate;
+    if (champion === null) {
+      throw new KeelError('failed_precondition', `no version of "${model}" passed the gate, so there is nothing to deploy: ${inputs.gate.reasons.join('; ')}`);
+    }
+    const current = await stores.metadata.getEndpoint(endpoint);
+    const serving = current?.policy.routes.length === 1 && current.policy.routes[0].model === model && current.policy.routes[0].version === champion;
+    if (!serving) {
+      await deployDirect(stores.metadata, endpoint, { name: model, version: champion }, { actor, reason: `pipeline deployed ${model}@${champion}` });
+    }
+    return { endpoint, model, version: champion, changed: !serving };
+  },
+  summary: (o) => `endpoint ${o.endpoint} → ${o.model}@${o.version}${o.changed ? '' : ' (already serving)'}`,
+};
+
+export const lifecyclePipeline: Pipeline<LifecycleContext, LifecycleOutputs> = {
+  name: 'lifecycle',
+  steps: [importStep, profileStep, validateStep, splitStep, featuresStep, trainStep, evaluateStep, registerStep, gateStep, deployStep] as ReadonlyArray<
+    StepDefinition<LifecycleContext, LifecycleOutputs>
+  >,
+};
+
+// ---------------------------------------------------------------------------------------------
+
+export function modelName(project: Project): string {
+  return project.config.registry?.model ?? project.config.name;
+}
+
+export function endpointName(project: Project): string {
+  return project.config.serving?.endpoint ?? project.config.name;
+}
+
+function sourcePath(project: Project): string {
+  return resolve(project.dir, project.config.data.source.path);
+}
+
+function isClassification(task: TaskType): boolean {
+  return task !== 'regression';
+}
+
+/** Which columns feed the model: the project file's lists, or the schema's types. */
+export function featureRoles(project: Project, columns: readonly ColumnSchema[]) {
+  const { target, idColumn } = project.config.task;
+  const excludedByConfig = new Set([target, ...(idColumn ? [idColumn] : []), ...(project.config.data.exclude ?? [])]);
+  const names = new Set(columns.map((c) => c.name));
+  for (const listed of [...(project.config.features?.numeric ?? []), ...(project.config.features?.categorical ?? [])]) {
+    if (!names.has(listed)) {
+      throw new KeelError('invalid_config', `features: column "${listed}" is not in the dataset (columns: ${[...names].join(', ')})`, {
+        field: 'features',
+      });
+    }
+  }
+  const numeric: string[] = [];
+  const categorical: string[] = [];
+  const excluded: string[] = [];
+  for (const c of columns) {
+    if (excludedByConfig.has(c.name)) continue;
+    if (project.config.features?.numeric?.includes(c.name)) numeric.push(c.name);
+    else if (project.config.features?.categorical?.includes(c.name)) categorical.push(c.name);
+    else if (project.config.features?.numeric || project.config.features?.categorical) excluded.push(c.name);
+    else if (c.type === 'integer' || c.type === 'float' || c.type === 'boolean') numeric.push(c.name);
+    else if (c.type === 'categorical') categorical.push(c.name);
+    else excluded.push(c.name);
+  }
+  return { numeric, categorical, excluded };
+}
+
+async function datasetVersion(metadata: MetadataStore, id: string): Promise<DatasetVersion> {
+  const version = await metadata.getDatasetVersionById(id);
+  if (!version) throw new KeelError('not_found', `dataset version ${id} is missing from the metadata store`);
+  return version;
+}
+
+async function loadDataset(stores: LifecycleContext['stores'], id: string): Promise<{ version: DatasetVersion; table: Table }> {
+  const version = await datasetVersion(stores.metadata, id);
+  return { version, table: await readTable(await stores.artifacts.localPath(version.artifact)) };
+}
+
+function targetValues(table: Table, target: string): Array<string | number> {
+  const column = table.columns.find((c) => c.name === target);
+  if (!column) throw new KeelError('invalid_config', `the target column "${target}" is not in the data`, { field: 'task.target' });
+  return column.kind === 'number' ? Array.from(column.values) : column.values.map((v) => v ?? '');
+}
+
+function countMissing(column: Table['columns'][number]): number {
+  let n = 0;
+  if (column.kind === 'number') for (const v of column.values) n += Number.isNaN(v) ? 1 : 0;
+  else for (const v of column.values) n += v === null ? 1 : 0;
+  return n;
+}
+
+/** Train and test indices as one little-endian Uint32 buffer: [trainCount, ...train, ...test]. */
+function encodeSplit(train: Uint32Array, test: Uint32Array): Uint8Array {
+  const all = new Uint32Array(1 + train.length + test.length);
+  all[0] = train.length;
+  all.set(train, 1);
+  all.set(test, 1 + train.length);
+  return new Uint8Array(all.buffer);
+}
+
+function decodeSplit(bytes: Uint8Array): { train: Uint32Array; test: Uint32Array } {
+  const all = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const n = all[0];
+  return { train: all.subarray(1, 1 + n), test: all.subarray(1 + n) };
+}
+
+async function text(artifacts: ArtifactStore, digest: string): Promise<string> {
+  return new TextDecoder().decode(await artifacts.get(digest));
+}
+
+function scalarMetrics(report: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(report)) if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
+  return out;
+}
+
+function fmt(value: number | undefined): string {
+  return value === undefined ? '–' : value.toFixed(3);
+}

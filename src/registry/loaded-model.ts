@@ -1,0 +1,54 @@
+import type { DenseMatrix, ModelSignature, Row } from '../core/index.js';
+import { FeaturePipeline } from '../features/index.js';
+import { estimatorFromJSON, type Estimator } from '../ml/index.js';
+import type { ModelPackage } from './model-package.js';
+
+export type Prediction =
+  | { readonly label: string | number; readonly probabilities: Readonly<Record<string, number>> }
+  | { readonly value: number };
+
+/**
+ * A package made ready to predict: the feature pipeline and the estimator rebuilt from their
+ * fitted state once, then reused for every request. It never refits.
+ */
+export class LoadedModel {
+  private constructor(
+    readonly signature: ModelSignature,
+    private readonly features: FeaturePipeline,
+    private readonly estimator: Estimator,
+  ) {}
+
+  static fromPackage(pkg: ModelPackage): LoadedModel {
+    return new LoadedModel(pkg.signature, FeaturePipeline.fromJSON(pkg.features), estimatorFromJSON(pkg.estimator));
+  }
+
+  /** Rows must already be checked against the signature (see `validateRows` in data). */
+  predict(rows: readonly Row[]): Prediction[] {
+    const width = this.features.featureNames.length;
+    const data = new Float64Array(rows.length * width);
+    for (let i = 0; i < rows.length; i++) data.set(this.features.transformRow(rows[i]), i * width);
+    return this.predictMatrix({ rows: rows.length, cols: width, data });
+  }
+
+  predictMatrix(matrix: DenseMatrix): Prediction[] {
+    const out: Prediction[] = new Array(matrix.rows);
+    if (this.signature.task === 'regression') {
+      const values = this.estimator.predict(matrix);
+      for (let i = 0; i < matrix.rows; i++) out[i] = { value: Number(values[i]) };
+      return out;
+    }
+    const classes = this.estimator.classes;
+    const proba = this.estimator.predictProba(matrix);
+    for (let i = 0; i < matrix.rows; i++) {
+      const probabilities: Record<string, number> = {};
+      let best = 0;
+      for (let c = 0; c < classes.length; c++) {
+        const p = proba.data[i * proba.cols + c];
+        probabilities[String(classes[c])] = p;
+        if (p > proba.data[i * proba.cols + best]) best = c;
+      }
+      out[i] = { label: classes[best], probabilities };
+    }
+    return out;
+  }
+}

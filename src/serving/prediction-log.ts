@@ -1,0 +1,86 @@
+import type { PredictionRecord, RequestRecord } from '../core/index.js';
+import type { PredictionStore } from '../store/index.js';
+
+export interface PredictionLogOptions {
+  /** Flush when this many records are waiting. */
+  readonly maxBatch?: number;
+  /** Flush at least this often (ms). */
+  readonly flushIntervalMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Logs predictions and requests without slowing serving: records are buffered and written in
+ * batches (one transaction each) off the request path. A failed write keeps its records for the
+ * next attempt; `close()` flushes everything, so a graceful shutdown loses nothing.
+ */
+export class PredictionLog {
+  private predictions: PredictionRecord[] = [];
+  private requests: RequestRecord[] = [];
+  private flushing: Promise<void> | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly store: PredictionStore,
+    private readonly options: PredictionLogOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 2000;
+    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 250);
+    this.timer.unref();
+  }
+
+  addPredictions(records: readonly PredictionRecord[]): void {
+    for (const r of records) this.predictions.push(r);
+    if (this.predictions.length >= this.maxBatch) void this.flush();
+  }
+
+  addRequest(record: RequestRecord): void {
+    this.requests.push(record);
+    if (this.requests.length >= this.maxBatch) void this.flush();
+  }
+
+  get pending(): number {
+    return this.predictions.length + this.requests.length;
+  }
+
+  /** Writes what is buffered; concurrent calls share one write. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.pending === 0) return Promise.resolve();
+    this.flushing = this.writeOnce().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    // Records can arrive while a batch is being written: keep going until the buffer is empty.
+    for (let attempt = 0; this.pending > 0 || this.flushing; attempt++) {
+      await this.flush();
+      if (attempt > 100) throw new Error(`prediction log: ${this.pending} records could not be written`);
+    }
+  }
+
+  private async writeOnce(): Promise<void> {
+    const predictions = this.predictions;
+    const requests = this.requests;
+    this.predictions = [];
+    this.requests = [];
+    try {
+      if (predictions.length) await this.store.appendPredictions(predictions);
+    } catch (error) {
+      this.predictions = predictions.concat(this.predictions);
+      this.requests = requests.concat(this.requests);
+      this.options.onError?.(error);
+      return;
+    }
+    try {
+      if (requests.length) await this.store.appendRequests(requests);
+    } catch (error) {
+      this.requests = requests.concat(this.requests);
+      this.options.onError?.(error);
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { Tracker, ActiveRun } from './tracker.js';
