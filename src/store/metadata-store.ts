@@ -29,11 +29,13 @@ export type NewDatasetVersion = Omit<DatasetVersion, 'id' | 'version' | 'created
 export interface DatasetStore {
   /** Adds a version, numbered one past the dataset's latest. Atomic under concurrency. */
   createDatasetVersion(input: NewDatasetVersion): Promise<DatasetVersion>;
+  /** The latest version of `dataset` with this content hash; null when there is none. */
   findDatasetVersionByHash(dataset: string, contentHash: string): Promise<DatasetVersion | null>;
   /** A given version, or the latest when `version` is omitted; null when absent. */
   getDatasetVersion(dataset: string, version?: number): Promise<DatasetVersion | null>;
   getDatasetVersionById(id: string): Promise<DatasetVersion | null>;
   listDatasets(): Promise<DatasetSummary[]>;
+  /** Newest first. */
   listDatasetVersions(dataset: string): Promise<DatasetVersion[]>;
 }
 
@@ -61,8 +63,14 @@ export interface RunQuery {
 
 export interface RunStore {
   createRun(input: NewRun): Promise<Run>;
-  /** The one primitive for params, metrics and tags; conveniences build on it. */
+  /**
+   * The one primitive for params, metrics and tags; conveniences build on it. All or nothing.
+   * Params are write-once (as in MLflow): the same value again is a no-op, another value fails
+   * with `already_exists`. Tags are overwritten. `Run.metrics` keeps, per key, the point with the
+   * highest step (a later point wins a tie).
+   */
   logBatch(runId: string, batch: RunBatch): Promise<void>;
+  /** Logging a path again replaces its entry. */
   logArtifact(runId: string, artifact: ArtifactEntry): Promise<void>;
   endRun(runId: string, status: Exclude<RunStatus, 'running'>): Promise<Run>;
   getRun(runId: string): Promise<Run | null>;
@@ -81,7 +89,10 @@ export interface AliasChange {
 }
 
 export interface ModelStore {
-  /** Creates the model on first use; numbers the version one past the latest, atomically. */
+  /**
+   * Creates the model on first use; numbers the version one past the latest, atomically.
+   * A `description` replaces the model's description.
+   */
   createModelVersion(input: NewModelVersion): Promise<ModelVersion>;
   getModelVersion(name: string, version: number): Promise<ModelVersion | null>;
   getRegisteredModel(name: string): Promise<RegisteredModel | null>;
@@ -120,6 +131,7 @@ export interface PipelineStore {
   listPipelineRuns(limit?: number): Promise<PipelineRun[]>;
   /** Records a step's start, or its end when a row for (run, step) exists. */
   putStepRun(step: StepRun): Promise<void>;
+  /** In start order. */
   listStepRuns(pipelineRunId: string): Promise<StepRun[]>;
   /** The most recent succeeded (not cached) run of `step` with this input hash. */
   findCachedStep(step: string, inputHash: string): Promise<StepRun | null>;

@@ -1,0 +1,271 @@
+import { Migrator, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
+import { KeelError } from '../../core/index.js';
+import type { DialectCapabilities, SqlBackend } from './dialects.js';
+
+/**
+ * The one ordered set of migrations for every backend, written with Kysely's schema builder so
+ * they stay portable. Names sort in order; a migration is never edited once released — a
+ * change is a new migration.
+ */
+export function keelMigrations(capabilities: DialectCapabilities): Record<string, Migration> {
+  return {
+    '0001_initial': { up: (db) => createInitialSchema(db, capabilities) },
+  };
+}
+
+/**
+ * Runs pending migrations; a second call (or a second process) finds none pending.
+ * `db` is untyped, as in Kysely's Migrator: a migration sees the tables of its own time, not
+ * today's `KeelDatabase`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrateToLatest(db: Kysely<any>, backend: SqlBackend): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => keelMigrations(backend.capabilities) },
+    migrationTableSchema: backend.schema,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error === undefined) return;
+  const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+  const reason = error instanceof Error ? error.message : String(error);
+  throw new KeelError(
+    'internal',
+    `Migrating the metadata store at ${backend.location} failed${failed ? ` in ${failed}` : ''}: ${reason}`,
+    {},
+    { cause: error },
+  );
+}
+
+async function createInitialSchema(db: Kysely<unknown>, capabilities: DialectCapabilities): Promise<void> {
+  const { schema } = db;
+  const withSeq = seqColumn(capabilities);
+
+  // Datasets -----------------------------------------------------------------------------------
+  await schema
+    .createTable('datasets')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('latest_version', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  await schema
+    .createTable('dataset_versions')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('dataset', 'text', (c) => c.notNull().references('datasets.name'))
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('content_hash', 'text', (c) => c.notNull())
+    .addColumn('artifact', 'text', (c) => c.notNull())
+    .addColumn('source', 'text', (c) => c.notNull())
+    .addColumn('rows', 'bigint', (c) => c.notNull())
+    .addColumn('columns', 'text', (c) => c.notNull())
+    .addColumn('schema', 'text', (c) => c.notNull())
+    .addColumn('profile', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addUniqueConstraint('dataset_versions_dataset_version_key', ['dataset', 'version'])
+    .execute();
+  await schema
+    .createIndex('dataset_versions_dataset_hash_idx')
+    .on('dataset_versions')
+    .columns(['dataset', 'content_hash'])
+    .execute();
+
+  // Pipelines (before runs, which reference them) ---------------------------------------------
+  await withSeq(schema.createTable('pipeline_runs'))
+    .addColumn('id', 'text', (c) => c.notNull().unique())
+    .addColumn('project', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('started_at', 'text', (c) => c.notNull())
+    .addColumn('ended_at', 'text')
+    .addColumn('error', 'text')
+    .execute();
+  await schema
+    .createTable('step_runs')
+    .addColumn('pipeline_run_id', 'text', (c) => c.notNull().references('pipeline_runs.id'))
+    .addColumn('step', 'text', (c) => c.notNull())
+    .addColumn('input_hash', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('outputs', 'text', (c) => c.notNull())
+    .addColumn('started_at', 'text', (c) => c.notNull())
+    .addColumn('ended_at', 'text')
+    .addColumn('error', 'text')
+    .addPrimaryKeyConstraint('step_runs_pkey', ['pipeline_run_id', 'step'])
+    .execute();
+  await schema.createIndex('step_runs_cache_idx').on('step_runs').columns(['step', 'input_hash']).execute();
+
+  // Runs ---------------------------------------------------------------------------------------
+  await withSeq(schema.createTable('runs'))
+    .addColumn('id', 'text', (c) => c.notNull().unique())
+    .addColumn('experiment', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('parent_run_id', 'text', (c) => c.references('runs.id'))
+    .addColumn('pipeline_run_id', 'text', (c) => c.references('pipeline_runs.id'))
+    .addColumn('started_at', 'text', (c) => c.notNull())
+    .addColumn('ended_at', 'text')
+    .execute();
+  await schema.createIndex('runs_experiment_idx').on('runs').columns(['experiment', 'seq']).execute();
+  await schema.createIndex('runs_pipeline_run_idx').on('runs').columns(['pipeline_run_id', 'seq']).execute();
+
+  // Params, latest metrics and tags carry (key, value) indexes so that run search
+  // (`metrics.roc_auc > 0.8 and params.algorithm = 'x'`) is an index lookup, not a scan.
+  await schema
+    .createTable('run_params')
+    .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id'))
+    .addColumn('key', 'text', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('run_params_pkey', ['run_id', 'key'])
+    .execute();
+  await schema.createIndex('run_params_key_value_idx').on('run_params').columns(['key', 'value']).execute();
+
+  await schema
+    .createTable('run_metrics')
+    .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id'))
+    .addColumn('key', 'text', (c) => c.notNull())
+    .addColumn('value', 'double precision')
+    .addColumn('step', 'bigint', (c) => c.notNull())
+    .addColumn('timestamp', 'text', (c) => c.notNull())
+    .execute();
+  await schema.createIndex('run_metrics_run_key_idx').on('run_metrics').columns(['run_id', 'key', 'step']).execute();
+
+  await schema
+    .createTable('run_latest_metrics')
+    .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id'))
+    .addColumn('key', 'text', (c) => c.notNull())
+    .addColumn('value', 'double precision')
+    .addColumn('step', 'bigint', (c) => c.notNull())
+    .addColumn('timestamp', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('run_latest_metrics_pkey', ['run_id', 'key'])
+    .execute();
+  await schema
+    .createIndex('run_latest_metrics_key_value_idx')
+    .on('run_latest_metrics')
+    .columns(['key', 'value'])
+    .execute();
+
+  await schema
+    .createTable('run_tags')
+    .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id'))
+    .addColumn('key', 'text', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('run_tags_pkey', ['run_id', 'key'])
+    .execute();
+  await schema.createIndex('run_tags_key_value_idx').on('run_tags').columns(['key', 'value']).execute();
+
+  await schema
+    .createTable('run_datasets')
+    .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id'))
+    .addColumn('dataset_version_id', 'text', (c) => c.notNull().references('dataset_versions.id'))
+    .addColumn('position', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('run_datasets_pkey', ['run_id', 'dataset_version_id'])
+    .execute();
+  await schema.createIndex('run_datasets_dataset_idx').on('run_datasets').column('dataset_version_id').execute();
+
+  await schema
+    .createTable('run_artifacts')
+    .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id'))
+    .addColumn('path', 'text', (c) => c.notNull())
+    .addColumn('digest', 'text', (c) => c.notNull())
+    .addColumn('size', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('run_artifacts_pkey', ['run_id', 'path'])
+    .execute();
+
+  // Registry -----------------------------------------------------------------------------------
+  await schema
+    .createTable('registered_models')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('description', 'text', (c) => c.notNull())
+    .addColumn('latest_version', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  await schema
+    .createTable('model_versions')
+    .addColumn('model', 'text', (c) => c.notNull().references('registered_models.name'))
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('run_id', 'text', (c) => c.references('runs.id'))
+    .addColumn('dataset_version_id', 'text', (c) => c.references('dataset_versions.id'))
+    .addColumn('artifact', 'text', (c) => c.notNull())
+    .addColumn('algorithm', 'text', (c) => c.notNull())
+    .addColumn('signature', 'text', (c) => c.notNull())
+    .addColumn('metrics', 'text', (c) => c.notNull())
+    .addColumn('tags', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('model_versions_pkey', ['model', 'version'])
+    .execute();
+  await schema.createIndex('model_versions_run_idx').on('model_versions').column('run_id').execute();
+  await schema.createIndex('model_versions_dataset_idx').on('model_versions').column('dataset_version_id').execute();
+
+  await schema
+    .createTable('model_aliases')
+    .addColumn('model', 'text', (c) => c.notNull())
+    .addColumn('alias', 'text', (c) => c.notNull())
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('model_aliases_pkey', ['model', 'alias'])
+    .addForeignKeyConstraint('model_aliases_version_fkey', ['model', 'version'], 'model_versions', ['model', 'version'])
+    .execute();
+  await withSeq(schema.createTable('alias_events'))
+    .addColumn('model', 'text', (c) => c.notNull().references('registered_models.name'))
+    .addColumn('alias', 'text', (c) => c.notNull())
+    .addColumn('from_version', 'integer')
+    .addColumn('to_version', 'integer')
+    .addColumn('actor', 'text', (c) => c.notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('at', 'text', (c) => c.notNull())
+    .execute();
+  await schema.createIndex('alias_events_model_idx').on('alias_events').columns(['model', 'seq']).execute();
+
+  // Serving ------------------------------------------------------------------------------------
+  await schema
+    .createTable('endpoints')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('policy', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .execute();
+  await withSeq(schema.createTable('endpoint_events'))
+    .addColumn('endpoint', 'text', (c) => c.notNull().references('endpoints.name'))
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('actor', 'text', (c) => c.notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('policy', 'text', (c) => c.notNull())
+    .addColumn('at', 'text', (c) => c.notNull())
+    .execute();
+  await schema.createIndex('endpoint_events_endpoint_idx').on('endpoint_events').columns(['endpoint', 'seq']).execute();
+
+  // The prediction and request logs have no foreign keys: a log line must never be refused,
+  // and it outlives the endpoint configuration it was served under.
+  await schema
+    .createTable('predictions')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('endpoint', 'text', (c) => c.notNull())
+    .addColumn('model', 'text', (c) => c.notNull())
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('variant', 'text', (c) => c.notNull())
+    .addColumn('inputs', 'text', (c) => c.notNull())
+    .addColumn('output', 'text', (c) => c.notNull())
+    .addColumn('latency_ms', 'double precision', (c) => c.notNull())
+    .addColumn('at', 'text', (c) => c.notNull())
+    .execute();
+  await schema.createIndex('predictions_endpoint_at_idx').on('predictions').columns(['endpoint', 'at']).execute();
+
+  await withSeq(schema.createTable('requests'))
+    .addColumn('endpoint', 'text', (c) => c.notNull())
+    .addColumn('status', 'integer', (c) => c.notNull())
+    .addColumn('rows', 'integer', (c) => c.notNull())
+    .addColumn('latency_ms', 'double precision', (c) => c.notNull())
+    .addColumn('error_code', 'text')
+    .addColumn('at', 'text', (c) => c.notNull())
+    .execute();
+  await schema.createIndex('requests_endpoint_at_idx').on('requests').columns(['endpoint', 'at']).execute();
+}
+
+/**
+ * Adds `seq`, an auto-numbered primary key giving rows a total insertion order. SQLite numbers
+ * only an `integer primary key` column (its rowid); other backends use an identity column.
+ */
+function seqColumn(capabilities: DialectCapabilities) {
+  return <TB extends string>(table: CreateTableBuilder<TB>): CreateTableBuilder<TB, 'seq'> =>
+    capabilities.supportsIdentityColumns
+      ? table.addColumn('seq', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity())
+      : table.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement());
+}

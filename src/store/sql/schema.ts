@@ -1,0 +1,219 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+import type { PipelineRun, RunStatus, StepStatus } from '../../core/index.js';
+
+/**
+ * The tables of the metadata store, as Kysely sees them. Nothing outside `store/sql` uses these
+ * types: rows become entities (`row-mappers.ts`) before they leave the store.
+ *
+ * Conventions, chosen so one set of migrations runs unchanged on SQLite and PostgreSQL:
+ * timestamps are ISO-8601 UTC text (sortable as text), JSON is text, booleans do not exist, and
+ * tables listed "newest first" have an auto-numbered `seq` so ties within a millisecond still
+ * have an order.
+ */
+export interface KeelDatabase {
+  datasets: DatasetsTable;
+  dataset_versions: DatasetVersionsTable;
+  runs: RunsTable;
+  run_params: RunParamsTable;
+  run_metrics: RunMetricsTable;
+  run_latest_metrics: RunLatestMetricsTable;
+  run_tags: RunTagsTable;
+  run_datasets: RunDatasetsTable;
+  run_artifacts: RunArtifactsTable;
+  registered_models: RegisteredModelsTable;
+  model_versions: ModelVersionsTable;
+  model_aliases: ModelAliasesTable;
+  alias_events: AliasEventsTable;
+  endpoints: EndpointsTable;
+  endpoint_events: EndpointEventsTable;
+  pipeline_runs: PipelineRunsTable;
+  step_runs: StepRunsTable;
+  predictions: PredictionsTable;
+  requests: RequestsTable;
+}
+
+/** The parent row of a dataset's versions; `latest_version` is the numbering counter. */
+export interface DatasetsTable {
+  name: string;
+  latest_version: number;
+  created_at: string;
+}
+
+export interface DatasetVersionsTable {
+  id: string;
+  dataset: string;
+  version: number;
+  content_hash: string;
+  artifact: string;
+  source: string;
+  rows: number;
+  columns: string;
+  schema: string;
+  profile: string;
+  created_at: string;
+}
+
+export interface RunsTable {
+  seq: Generated<number>;
+  id: string;
+  experiment: string;
+  name: string;
+  status: RunStatus;
+  parent_run_id: string | null;
+  pipeline_run_id: string | null;
+  started_at: string;
+  ended_at: string | null;
+}
+
+/** `value` is the text form (what run search compares); `type` restores the JSON type. */
+export interface RunParamsTable {
+  run_id: string;
+  key: string;
+  value: string;
+  type: 'string' | 'number' | 'boolean';
+}
+
+/** Every logged point. `value` is null for NaN, which SQLite cannot store in a REAL column. */
+export interface RunMetricsTable {
+  run_id: string;
+  key: string;
+  value: number | null;
+  step: number;
+  timestamp: string;
+}
+
+/** The point with the highest step per (run, key): `Run.metrics`, and what run search filters. */
+export type RunLatestMetricsTable = RunMetricsTable;
+
+export interface RunTagsTable {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+export interface RunDatasetsTable {
+  run_id: string;
+  dataset_version_id: string;
+  position: number;
+}
+
+export interface RunArtifactsTable {
+  run_id: string;
+  path: string;
+  digest: string;
+  size: number;
+}
+
+/** The parent row of a model's versions; `latest_version` is the numbering counter. */
+export interface RegisteredModelsTable {
+  name: string;
+  description: string;
+  latest_version: number;
+  created_at: string;
+}
+
+export interface ModelVersionsTable {
+  model: string;
+  version: number;
+  run_id: string | null;
+  dataset_version_id: string | null;
+  artifact: string;
+  algorithm: string;
+  signature: string;
+  metrics: string;
+  tags: string;
+  created_at: string;
+}
+
+export interface ModelAliasesTable {
+  model: string;
+  alias: string;
+  version: number;
+}
+
+export interface AliasEventsTable {
+  seq: Generated<number>;
+  model: string;
+  alias: string;
+  from_version: number | null;
+  to_version: number | null;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+export interface EndpointsTable {
+  name: string;
+  policy: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EndpointEventsTable {
+  seq: Generated<number>;
+  endpoint: string;
+  kind: string;
+  actor: string;
+  reason: string;
+  policy: string;
+  at: string;
+}
+
+export interface PipelineRunsTable {
+  seq: Generated<number>;
+  id: string;
+  project: string;
+  status: PipelineRun['status'];
+  started_at: string;
+  ended_at: string | null;
+  error: string | null;
+}
+
+export interface StepRunsTable {
+  pipeline_run_id: string;
+  step: string;
+  input_hash: string;
+  status: StepStatus;
+  outputs: string;
+  started_at: string;
+  ended_at: string | null;
+  error: string | null;
+}
+
+export interface PredictionsTable {
+  id: string;
+  endpoint: string;
+  model: string;
+  version: number;
+  variant: string;
+  inputs: string;
+  output: string;
+  latency_ms: number;
+  at: string;
+}
+
+export interface RequestsTable {
+  seq: Generated<number>;
+  endpoint: string;
+  status: number;
+  rows: number;
+  latency_ms: number;
+  error_code: string | null;
+  at: string;
+}
+
+export type DatasetVersionRow = Selectable<DatasetVersionsTable>;
+export type RunRow = Selectable<RunsTable>;
+export type RunParamRow = Selectable<RunParamsTable>;
+export type MetricRow = Selectable<RunMetricsTable>;
+export type ModelVersionRow = Selectable<ModelVersionsTable>;
+export type RegisteredModelRow = Selectable<RegisteredModelsTable>;
+export type AliasEventRow = Selectable<AliasEventsTable>;
+export type EndpointRow = Selectable<EndpointsTable>;
+export type EndpointEventRow = Selectable<EndpointEventsTable>;
+export type PipelineRunRow = Selectable<PipelineRunsTable>;
+export type StepRunRow = Selectable<StepRunsTable>;
+export type PredictionRow = Selectable<PredictionsTable>;
+export type RequestRow = Selectable<RequestsTable>;
+export type NewPredictionRow = Insertable<PredictionsTable>;
+export type NewRequestRow = Insertable<RequestsTable>;

@@ -1,0 +1,928 @@
+import { Kysely, type InsertQueryBuilder, type InsertResult, type Insertable, type Transaction } from 'kysely';
+import {
+  KeelError,
+  newId,
+  notFound,
+  type AliasEvent,
+  type ArtifactEntry,
+  type DatasetSummary,
+  type DatasetVersion,
+  type Endpoint,
+  type EndpointEvent,
+  type MetricPoint,
+  type ModelVersion,
+  type ParamValue,
+  type PipelineRun,
+  type PredictionRecord,
+  type RegisteredModel,
+  type RequestRecord,
+  type Run,
+  type RunStatus,
+  type StepRun,
+  type TrafficPolicy,
+} from '../../core/index.js';
+import type {
+  AliasChange,
+  MetadataStore,
+  NewDatasetVersion,
+  NewModelVersion,
+  NewRun,
+  PredictionQuery,
+  RunBatch,
+  RunQuery,
+} from '../metadata-store.js';
+import type { DialectCapabilities, DriverErrorKind, SqlBackend } from './dialects.js';
+import { migrateToLatest } from './migrations.js';
+import {
+  metricToColumn,
+  paramToRow,
+  toAliasEvent,
+  toDatasetVersion,
+  toEndpoint,
+  toEndpointEvent,
+  toMetricPoint,
+  toMetricValue,
+  toModelVersion,
+  toParamValue,
+  toPipelineRun,
+  toPrediction,
+  toRequest,
+  toRun,
+  toStepRun,
+} from './row-mappers.js';
+import type { KeelDatabase, RunMetricsTable, RunRow } from './schema.js';
+
+type Db = Kysely<KeelDatabase>;
+type InsertInto<T extends keyof KeelDatabase> = InsertQueryBuilder<KeelDatabase, T, InsertResult>;
+
+/**
+ * The metadata store on Kysely: one implementation for every SQL backend. What differs between
+ * backends arrives as `SqlBackend.capabilities`; nothing here asks which database it is on.
+ *
+ * Writes that must be all-or-nothing run in one transaction. Numbering (dataset and model
+ * versions) increments a counter on the parent row inside that transaction: the update takes
+ * the row's lock on PostgreSQL and SQLite admits one writer at a time, so concurrent callers
+ * get consecutive numbers; a unique constraint guards the result.
+ */
+export class SqlMetadataStore implements MetadataStore {
+  readonly dialect: SqlBackend['name'];
+  readonly #backend: SqlBackend;
+  readonly #capabilities: DialectCapabilities;
+  readonly #db: Db;
+
+  constructor(backend: SqlBackend) {
+    this.dialect = backend.name;
+    this.#backend = backend;
+    this.#capabilities = backend.capabilities;
+    this.#db = new Kysely<KeelDatabase>({ dialect: backend.dialect });
+  }
+
+  async migrate(): Promise<void> {
+    await migrateToLatest(this.#db, this.#backend);
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Datasets
+
+  async createDatasetVersion(input: NewDatasetVersion): Promise<DatasetVersion> {
+    requireName(input.dataset, 'dataset');
+    const createdAt = now();
+    return this.#transaction(async (trx) => {
+      await trx
+        .insertInto('datasets')
+        .values({ name: input.dataset, latest_version: 0, created_at: createdAt })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute();
+      const { latest_version: version } = await trx
+        .updateTable('datasets')
+        .set((eb) => ({ latest_version: eb('latest_version', '+', 1) }))
+        .where('name', '=', input.dataset)
+        .returning('latest_version')
+        .executeTakeFirstOrThrow();
+      const row = {
+        id: newId('dsv'),
+        dataset: input.dataset,
+        version,
+        content_hash: input.contentHash,
+        artifact: input.artifact,
+        source: JSON.stringify(input.source),
+        rows: input.rows,
+        columns: JSON.stringify(input.columns),
+        schema: JSON.stringify(input.schema),
+        profile: JSON.stringify(input.profile),
+        created_at: createdAt,
+      };
+      await trx.insertInto('dataset_versions').values(row).execute();
+      return toDatasetVersion(row);
+    });
+  }
+
+  async findDatasetVersionByHash(dataset: string, contentHash: string): Promise<DatasetVersion | null> {
+    const row = await this.#db
+      .selectFrom('dataset_versions')
+      .selectAll()
+      .where('dataset', '=', dataset)
+      .where('content_hash', '=', contentHash)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toDatasetVersion(row) : null;
+  }
+
+  async getDatasetVersion(dataset: string, version?: number): Promise<DatasetVersion | null> {
+    const row = await this.#db
+      .selectFrom('dataset_versions')
+      .selectAll()
+      .where('dataset', '=', dataset)
+      .$if(version !== undefined, (qb) => qb.where('version', '=', version as number))
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toDatasetVersion(row) : null;
+  }
+
+  async getDatasetVersionById(id: string): Promise<DatasetVersion | null> {
+    const row = await this.#db.selectFrom('dataset_versions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toDatasetVersion(row) : null;
+  }
+
+  async listDatasets(): Promise<DatasetSummary[]> {
+    const rows = await this.#db
+      .selectFrom('datasets')
+      .innerJoin('dataset_versions', (join) =>
+        join
+          .onRef('dataset_versions.dataset', '=', 'datasets.name')
+          .onRef('dataset_versions.version', '=', 'datasets.latest_version'),
+      )
+      .selectAll('dataset_versions')
+      .orderBy('datasets.name')
+      .execute();
+    // Versions are numbered 1…latest without gaps, so the latest number is also the count.
+    return rows.map((row) => ({ name: row.dataset, versions: row.version, latest: toDatasetVersion(row) }));
+  }
+
+  async listDatasetVersions(dataset: string): Promise<DatasetVersion[]> {
+    const rows = await this.#db
+      .selectFrom('dataset_versions')
+      .selectAll()
+      .where('dataset', '=', dataset)
+      .orderBy('version', 'desc')
+      .execute();
+    return rows.map(toDatasetVersion);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Runs
+
+  async createRun(input: NewRun): Promise<Run> {
+    const params = Object.entries(input.params ?? {});
+    params.forEach(([key, value]) => checkParam(key, value));
+    const datasetVersionIds = [...new Set(input.datasetVersionIds ?? [])];
+    const row = {
+      id: newId('run'),
+      experiment: input.experiment,
+      name: input.name,
+      status: 'running' as const,
+      parent_run_id: input.parentRunId ?? null,
+      pipeline_run_id: input.pipelineRunId ?? null,
+      started_at: now(),
+      ended_at: null,
+    };
+    await this.#transaction(async (trx) => {
+      if (row.parent_run_id !== null) await requireRow(trx, 'runs', row.parent_run_id, 'parentRunId', 'Run');
+      if (row.pipeline_run_id !== null) {
+        await requireRow(trx, 'pipeline_runs', row.pipeline_run_id, 'pipelineRunId', 'Pipeline run');
+      }
+      for (const [i, id] of datasetVersionIds.entries()) {
+        await requireRow(trx, 'dataset_versions', id, `datasetVersionIds[${i}]`, 'Dataset version');
+      }
+      await trx.insertInto('runs').values(row).execute();
+      await this.#insertInChunks(
+        trx,
+        'run_params',
+        params.map(([key, value]) => paramToRow(row.id, key, value)),
+      );
+      await this.#insertInChunks(
+        trx,
+        'run_tags',
+        Object.entries(input.tags ?? {}).map(([key, value]) => ({ run_id: row.id, key, value })),
+      );
+      await this.#insertInChunks(
+        trx,
+        'run_datasets',
+        datasetVersionIds.map((id, position) => ({ run_id: row.id, dataset_version_id: id, position })),
+      );
+    });
+    return this.#requireRun(row.id);
+  }
+
+  async logBatch(runId: string, batch: RunBatch): Promise<void> {
+    // Rows go in key order: two concurrent batches then lock shared keys in the same order
+    // and cannot deadlock on PostgreSQL.
+    const params = Object.entries(batch.params ?? {}).sort(byKey);
+    const tags = Object.entries(batch.tags ?? {}).sort(byKey);
+    params.forEach(([key, value]) => checkParam(key, value));
+    const timestamp = now();
+    const points: RunMetricsTable[] = (batch.metrics ?? []).map((metric, i) => {
+      const step = metric.step ?? 0;
+      if (typeof metric.value !== 'number') {
+        throw new KeelError('invalid_argument', `Metric "${metric.key}" must be a number.`, {
+          field: `metrics[${i}].value`,
+        });
+      }
+      if (!Number.isSafeInteger(step)) {
+        throw new KeelError('invalid_argument', `Metric "${metric.key}" has step ${step}; steps are integers.`, {
+          field: `metrics[${i}].step`,
+        });
+      }
+      return { run_id: runId, key: metric.key, value: metricToColumn(metric.value), step, timestamp };
+    });
+    const latestByKey = new Map<string, RunMetricsTable>();
+    for (const point of points) {
+      const seen = latestByKey.get(point.key);
+      if (!seen || point.step >= seen.step) latestByKey.set(point.key, point);
+    }
+    const latestPoints = [...latestByKey.values()].sort((a, b) => compareText(a.key, b.key));
+
+    await this.#transaction(async (trx) => {
+      await requireRow(trx, 'runs', runId, 'runId', 'Run');
+
+      // Insert first, then compare: under concurrency the row that won is the one to compare to.
+      const paramRows = params.map(([key, value]) => paramToRow(runId, key, value));
+      await this.#insertInChunks(trx, 'run_params', paramRows, (qb) =>
+        qb.onConflict((oc) => oc.columns(['run_id', 'key']).doNothing()),
+      );
+      const wanted = new Map(paramRows.map((row) => [row.key, row]));
+      for (const keys of chunk([...wanted.keys()], this.#maxInList)) {
+        const stored = await trx
+          .selectFrom('run_params')
+          .select(['key', 'value', 'type'])
+          .where('run_id', '=', runId)
+          .where('key', 'in', keys)
+          .execute();
+        for (const existing of stored) {
+          // Compared in stored form, so NaN equals NaN and a param's text is what counts.
+          const logged = wanted.get(existing.key)!; // `stored` only holds keys of `wanted`
+          if (existing.value !== logged.value || existing.type !== logged.type) {
+            throw new KeelError(
+              'already_exists',
+              `Param "${existing.key}" of run ${runId} is already ${JSON.stringify(toParamValue(existing))}; ` +
+                `params cannot change (log ${JSON.stringify(toParamValue(logged))} in a new run).`,
+              { field: `params.${existing.key}` },
+            );
+          }
+        }
+      }
+
+      await this.#insertInChunks(trx, 'run_metrics', points);
+      await this.#insertInChunks(trx, 'run_latest_metrics', latestPoints, (qb) =>
+        qb.onConflict((oc) =>
+          oc
+            .columns(['run_id', 'key'])
+            .doUpdateSet((eb) => ({
+              value: eb.ref('excluded.value'),
+              step: eb.ref('excluded.step'),
+              timestamp: eb.ref('excluded.timestamp'),
+            }))
+            .where((eb) => eb('excluded.step', '>=', eb.ref('run_latest_metrics.step'))),
+        ),
+      );
+
+      await this.#insertInChunks(
+        trx,
+        'run_tags',
+        tags.map(([key, value]) => ({ run_id: runId, key, value })),
+        (qb) =>
+          qb.onConflict((oc) =>
+            oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
+          ),
+      );
+    });
+  }
+
+  async logArtifact(runId: string, artifact: ArtifactEntry): Promise<void> {
+    await this.#transaction(async (trx) => {
+      await requireRow(trx, 'runs', runId, 'runId', 'Run');
+      await trx
+        .insertInto('run_artifacts')
+        .values({ run_id: runId, path: artifact.path, digest: artifact.digest, size: artifact.size })
+        .onConflict((oc) =>
+          oc.columns(['run_id', 'path']).doUpdateSet((eb) => ({
+            digest: eb.ref('excluded.digest'),
+            size: eb.ref('excluded.size'),
+          })),
+        )
+        .execute();
+    });
+  }
+
+  async endRun(runId: string, status: Exclude<RunStatus, 'running'>): Promise<Run> {
+    if (status !== 'finished' && status !== 'failed') {
+      throw new KeelError('invalid_argument', `A run ends "finished" or "failed", not "${String(status)}".`, {
+        field: 'status',
+      });
+    }
+    const updated = await this.#transaction((trx) =>
+      trx.updateTable('runs').set({ status, ended_at: now() }).where('id', '=', runId).executeTakeFirst(),
+    );
+    if (updated.numUpdatedRows === 0n) throw notFound(`Run ${runId} does not exist.`, { field: 'runId' });
+    return this.#requireRun(runId);
+  }
+
+  async getRun(runId: string): Promise<Run | null> {
+    const row = await this.#db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+    return row ? (await this.#assembleRuns([row]))[0] : null;
+  }
+
+  async listRuns(query: RunQuery = {}): Promise<Run[]> {
+    const rows = await this.#db
+      .selectFrom('runs')
+      .selectAll()
+      .$if(query.experiment !== undefined, (qb) => qb.where('experiment', '=', query.experiment as string))
+      .$if(query.pipelineRunId !== undefined, (qb) => qb.where('pipeline_run_id', '=', query.pipelineRunId as string))
+      .orderBy('seq', 'desc')
+      .$if(query.limit !== undefined, (qb) => qb.limit(checkLimit(query.limit)))
+      .execute();
+    return this.#assembleRuns(rows);
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
+    const rows = await this.#db
+      .selectFrom('run_metrics')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('key', '=', key)
+      .orderBy('step')
+      .orderBy('timestamp')
+      .execute();
+    return rows.map(toMetricPoint);
+  }
+
+  async #requireRun(runId: string): Promise<Run> {
+    const run = await this.getRun(runId);
+    if (!run) throw notFound(`Run ${runId} does not exist.`, { field: 'runId' });
+    return run;
+  }
+
+  /** Loads the params, latest metrics, tags, inputs and artifacts of many runs in a few queries. */
+  async #assembleRuns(rows: readonly RunRow[]): Promise<Run[]> {
+    const parts = new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          params: {} as Record<string, ParamValue>,
+          metrics: {} as Record<string, number>,
+          tags: {} as Record<string, string>,
+          datasetVersionIds: [] as string[],
+          artifacts: [] as ArtifactEntry[],
+        },
+      ]),
+    );
+    const partsOf = (runId: string) => parts.get(runId)!; // every row below belongs to one of `rows`
+    const runIds = rows.map((row) => row.id);
+    for (const ids of chunk(runIds, this.#maxInList)) {
+      const [params, metrics, tags, datasets, artifacts] = await Promise.all([
+        this.#db.selectFrom('run_params').selectAll().where('run_id', 'in', ids).orderBy('key').execute(),
+        this.#db.selectFrom('run_latest_metrics').selectAll().where('run_id', 'in', ids).orderBy('key').execute(),
+        this.#db.selectFrom('run_tags').selectAll().where('run_id', 'in', ids).orderBy('key').execute(),
+        this.#db.selectFrom('run_datasets').selectAll().where('run_id', 'in', ids).orderBy('position').execute(),
+        this.#db.selectFrom('run_artifacts').selectAll().where('run_id', 'in', ids).orderBy('path').execute(),
+      ]);
+      for (const p of params) partsOf(p.run_id).params[p.key] = toParamValue(p);
+      for (const m of metrics) partsOf(m.run_id).metrics[m.key] = toMetricValue(m.value);
+      for (const t of tags) partsOf(t.run_id).tags[t.key] = t.value;
+      for (const d of datasets) partsOf(d.run_id).datasetVersionIds.push(d.dataset_version_id);
+      for (const a of artifacts) partsOf(a.run_id).artifacts.push({ path: a.path, digest: a.digest, size: a.size });
+    }
+    return rows.map((row) => toRun(row, partsOf(row.id)));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Registry
+
+  async createModelVersion(input: NewModelVersion): Promise<ModelVersion> {
+    requireName(input.name, 'name');
+    const createdAt = now();
+    return this.#transaction(async (trx) => {
+      if (input.runId !== null) await requireRow(trx, 'runs', input.runId, 'runId', 'Run');
+      if (input.datasetVersionId !== null) {
+        await requireRow(trx, 'dataset_versions', input.datasetVersionId, 'datasetVersionId', 'Dataset version');
+      }
+      await trx
+        .insertInto('registered_models')
+        .values({ name: input.name, description: input.description ?? '', latest_version: 0, created_at: createdAt })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute();
+      const { latest_version: version } = await trx
+        .updateTable('registered_models')
+        .set((eb) => ({
+          latest_version: eb('latest_version', '+', 1),
+          ...(input.description !== undefined ? { description: input.description } : {}),
+        }))
+        .where('name', '=', input.name)
+        .returning('latest_version')
+        .executeTakeFirstOrThrow();
+      const row = {
+        model: input.name,
+        version,
+        run_id: input.runId,
+        dataset_version_id: input.datasetVersionId,
+        artifact: input.artifact,
+        algorithm: input.algorithm,
+        signature: JSON.stringify(input.signature),
+        metrics: JSON.stringify(input.metrics),
+        tags: JSON.stringify(input.tags),
+        created_at: createdAt,
+      };
+      await trx.insertInto('model_versions').values(row).execute();
+      return toModelVersion(row);
+    });
+  }
+
+  async getModelVersion(name: string, version: number): Promise<ModelVersion | null> {
+    const row = await this.#db
+      .selectFrom('model_versions')
+      .selectAll()
+      .where('model', '=', name)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return row ? toModelVersion(row) : null;
+  }
+
+  async getRegisteredModel(name: string): Promise<RegisteredModel | null> {
+    const row = await this.#db.selectFrom('registered_models').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) return null;
+    const aliases = await this.#db.selectFrom('model_aliases').selectAll().where('model', '=', name).execute();
+    return toRegisteredModel(row, aliases);
+  }
+
+  async listRegisteredModels(): Promise<RegisteredModel[]> {
+    const [rows, aliases] = await Promise.all([
+      this.#db.selectFrom('registered_models').selectAll().orderBy('name').execute(),
+      this.#db.selectFrom('model_aliases').selectAll().execute(),
+    ]);
+    return rows.map((row) =>
+      toRegisteredModel(
+        row,
+        aliases.filter((alias) => alias.model === row.name),
+      ),
+    );
+  }
+
+  async listModelVersions(name: string): Promise<ModelVersion[]> {
+    const rows = await this.#db
+      .selectFrom('model_versions')
+      .selectAll()
+      .where('model', '=', name)
+      .orderBy('version', 'desc')
+      .execute();
+    return rows.map(toModelVersion);
+  }
+
+  async setAlias(name: string, alias: string, version: number | null, change: AliasChange): Promise<AliasEvent> {
+    requireName(alias, 'alias');
+    return this.#transaction(async (trx) => {
+      // Lock the model so concurrent moves of its aliases queue up and each event records
+      // the version its move really replaced.
+      const model = await trx
+        .selectFrom('registered_models')
+        .select('name')
+        .where('name', '=', name)
+        .$if(this.#capabilities.supportsRowLocks, (qb) => qb.forUpdate())
+        .executeTakeFirst();
+      if (!model) throw notFound(`Model "${name}" does not exist.`, { field: 'name' });
+      if (version !== null) {
+        const target = await trx
+          .selectFrom('model_versions')
+          .select('version')
+          .where('model', '=', name)
+          .where('version', '=', version)
+          .executeTakeFirst();
+        if (!target) throw notFound(`Model "${name}" has no version ${version}.`, { field: 'version' });
+      }
+      const current = await trx
+        .selectFrom('model_aliases')
+        .select('version')
+        .where('model', '=', name)
+        .where('alias', '=', alias)
+        .executeTakeFirst();
+      if (version === null) {
+        await trx.deleteFrom('model_aliases').where('model', '=', name).where('alias', '=', alias).execute();
+      } else {
+        await trx
+          .insertInto('model_aliases')
+          .values({ model: name, alias, version })
+          .onConflict((oc) => oc.columns(['model', 'alias']).doUpdateSet({ version }))
+          .execute();
+      }
+      const event = {
+        model: name,
+        alias,
+        from_version: current?.version ?? null,
+        to_version: version,
+        actor: change.actor,
+        reason: change.reason,
+        at: now(),
+      };
+      await trx.insertInto('alias_events').values(event).execute();
+      return toAliasEvent(event);
+    });
+  }
+
+  async getAlias(name: string, alias: string): Promise<number | null> {
+    const row = await this.#db
+      .selectFrom('model_aliases')
+      .select('version')
+      .where('model', '=', name)
+      .where('alias', '=', alias)
+      .executeTakeFirst();
+    return row?.version ?? null;
+  }
+
+  async setModelVersionTags(
+    name: string,
+    version: number,
+    tags: Readonly<Record<string, string>>,
+  ): Promise<ModelVersion> {
+    return this.#transaction(async (trx) => {
+      // Read-merge-write: lock the row so concurrent merges do not drop each other's tags.
+      const row = await trx
+        .selectFrom('model_versions')
+        .selectAll()
+        .where('model', '=', name)
+        .where('version', '=', version)
+        .$if(this.#capabilities.supportsRowLocks, (qb) => qb.forUpdate())
+        .executeTakeFirst();
+      if (!row) throw notFound(`Model "${name}" has no version ${version}.`, { field: 'version' });
+      const merged = { ...row, tags: JSON.stringify({ ...toModelVersion(row).tags, ...tags }) };
+      await trx
+        .updateTable('model_versions')
+        .set({ tags: merged.tags })
+        .where('model', '=', name)
+        .where('version', '=', version)
+        .execute();
+      return toModelVersion(merged);
+    });
+  }
+
+  async listAliasEvents(name: string): Promise<AliasEvent[]> {
+    const rows = await this.#db
+      .selectFrom('alias_events')
+      .selectAll()
+      .where('model', '=', name)
+      .orderBy('seq', 'desc')
+      .execute();
+    return rows.map(toAliasEvent);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Endpoints
+
+  async putEndpoint(
+    name: string,
+    policy: TrafficPolicy,
+    event: { kind: string; actor: string; reason: string },
+  ): Promise<Endpoint> {
+    requireName(name, 'name');
+    const at = now();
+    const policyJson = JSON.stringify(policy);
+    return this.#transaction(async (trx) => {
+      const row = await trx
+        .insertInto('endpoints')
+        .values({ name, policy: policyJson, created_at: at, updated_at: at })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ policy: policyJson, updated_at: at }))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('endpoint_events')
+        .values({ endpoint: name, kind: event.kind, actor: event.actor, reason: event.reason, policy: policyJson, at })
+        .execute();
+      return toEndpoint(row);
+    });
+  }
+
+  async getEndpoint(name: string): Promise<Endpoint | null> {
+    const row = await this.#db.selectFrom('endpoints').selectAll().where('name', '=', name).executeTakeFirst();
+    return row ? toEndpoint(row) : null;
+  }
+
+  async listEndpoints(): Promise<Endpoint[]> {
+    const rows = await this.#db.selectFrom('endpoints').selectAll().orderBy('name').execute();
+    return rows.map(toEndpoint);
+  }
+
+  async listEndpointEvents(name: string, limit?: number): Promise<EndpointEvent[]> {
+    const rows = await this.#db
+      .selectFrom('endpoint_events')
+      .selectAll()
+      .where('endpoint', '=', name)
+      .orderBy('seq', 'desc')
+      .$if(limit !== undefined, (qb) => qb.limit(checkLimit(limit)))
+      .execute();
+    return rows.map(toEndpointEvent);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Pipelines
+
+  async createPipelineRun(project: string): Promise<PipelineRun> {
+    const row = {
+      id: newId('pipe'),
+      project,
+      status: 'running' as const,
+      started_at: now(),
+      ended_at: null,
+      error: null,
+    };
+    await this.#transaction((trx) => trx.insertInto('pipeline_runs').values(row).execute());
+    return toPipelineRun(row);
+  }
+
+  async finishPipelineRun(id: string, status: 'succeeded' | 'failed', error?: string): Promise<PipelineRun> {
+    const row = await this.#transaction((trx) =>
+      trx
+        .updateTable('pipeline_runs')
+        .set({ status, ended_at: now(), error: error ?? null })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    if (!row) throw notFound(`Pipeline run ${id} does not exist.`, { field: 'id' });
+    return toPipelineRun(row);
+  }
+
+  async getPipelineRun(id: string): Promise<PipelineRun | null> {
+    const row = await this.#db.selectFrom('pipeline_runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toPipelineRun(row) : null;
+  }
+
+  async listPipelineRuns(limit?: number): Promise<PipelineRun[]> {
+    const rows = await this.#db
+      .selectFrom('pipeline_runs')
+      .selectAll()
+      .orderBy('seq', 'desc')
+      .$if(limit !== undefined, (qb) => qb.limit(checkLimit(limit)))
+      .execute();
+    return rows.map(toPipelineRun);
+  }
+
+  async putStepRun(step: StepRun): Promise<void> {
+    requireName(step.step, 'step');
+    const row = {
+      pipeline_run_id: step.pipelineRunId,
+      step: step.step,
+      input_hash: step.inputHash,
+      status: step.status,
+      outputs: JSON.stringify(step.outputs ?? null),
+      started_at: toTimestamp(step.startedAt, 'startedAt'),
+      ended_at: step.endedAt === null ? null : toTimestamp(step.endedAt, 'endedAt'),
+      error: step.error,
+    };
+    try {
+      await this.#transaction((trx) =>
+        trx
+          .insertInto('step_runs')
+          .values(row)
+          .onConflict((oc) =>
+            oc.columns(['pipeline_run_id', 'step']).doUpdateSet({
+              input_hash: row.input_hash,
+              status: row.status,
+              outputs: row.outputs,
+              started_at: row.started_at,
+              ended_at: row.ended_at,
+              error: row.error,
+            }),
+          )
+          .execute(),
+      );
+    } catch (error) {
+      if (this.#errorKind(error) === 'foreign_key_violation') {
+        throw notFound(`Pipeline run ${step.pipelineRunId} does not exist.`, { field: 'pipelineRunId' });
+      }
+      throw error;
+    }
+  }
+
+  async listStepRuns(pipelineRunId: string): Promise<StepRun[]> {
+    const rows = await this.#db
+      .selectFrom('step_runs')
+      .selectAll()
+      .where('pipeline_run_id', '=', pipelineRunId)
+      .orderBy('started_at')
+      .orderBy('step')
+      .execute();
+    return rows.map(toStepRun);
+  }
+
+  async findCachedStep(step: string, inputHash: string): Promise<StepRun | null> {
+    const row = await this.#db
+      .selectFrom('step_runs')
+      .selectAll()
+      .where('step', '=', step)
+      .where('input_hash', '=', inputHash)
+      .where('status', '=', 'succeeded')
+      .orderBy('started_at', 'desc')
+      .orderBy('pipeline_run_id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toStepRun(row) : null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Prediction and request logs
+
+  async appendPredictions(records: readonly PredictionRecord[]): Promise<void> {
+    const rows = records.map((record, i) => ({
+      id: record.id,
+      endpoint: record.endpoint,
+      model: record.model,
+      version: record.version,
+      variant: record.variant,
+      inputs: JSON.stringify(record.inputs),
+      output: JSON.stringify(record.output),
+      latency_ms: record.latencyMs,
+      at: toTimestamp(record.at, `[${i}].at`),
+    }));
+    try {
+      await this.#transaction((trx) => this.#insertInChunks(trx, 'predictions', rows));
+    } catch (error) {
+      if (this.#errorKind(error) === 'unique_violation') {
+        throw new KeelError(
+          'already_exists',
+          'A prediction with one of these ids is already logged; nothing was written.',
+          {
+            field: 'id',
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async appendRequests(records: readonly RequestRecord[]): Promise<void> {
+    const rows = records.map((record, i) => ({
+      endpoint: record.endpoint,
+      status: record.status,
+      rows: record.rows,
+      latency_ms: record.latencyMs,
+      error_code: record.errorCode,
+      at: toTimestamp(record.at, `[${i}].at`),
+    }));
+    await this.#transaction((trx) => this.#insertInChunks(trx, 'requests', rows));
+  }
+
+  async listPredictions(query: PredictionQuery): Promise<PredictionRecord[]> {
+    const rows = await this.#db
+      .selectFrom('predictions')
+      .selectAll()
+      .where('endpoint', '=', query.endpoint)
+      .$if(query.since !== undefined, (qb) => qb.where('at', '>=', toTimestamp(query.since as string, 'since')))
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .$if(query.limit !== undefined, (qb) => qb.limit(checkLimit(query.limit)))
+      .execute();
+    return rows.map(toPrediction);
+  }
+
+  async getPrediction(id: string): Promise<PredictionRecord | null> {
+    const row = await this.#db.selectFrom('predictions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toPrediction(row) : null;
+  }
+
+  async listRequests(query: PredictionQuery): Promise<RequestRecord[]> {
+    const rows = await this.#db
+      .selectFrom('requests')
+      .selectAll()
+      .where('endpoint', '=', query.endpoint)
+      .$if(query.since !== undefined, (qb) => qb.where('at', '>=', toTimestamp(query.since as string, 'since')))
+      .orderBy('at')
+      .orderBy('seq')
+      .$if(query.limit !== undefined, (qb) => qb.limit(checkLimit(query.limit)))
+      .execute();
+    return rows.map(toRequest);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Plumbing
+
+  /** Runs `work` in one transaction; a backend too busy to take the write becomes a `conflict`. */
+  async #transaction<T>(work: (trx: Transaction<KeelDatabase>) => Promise<T>): Promise<T> {
+    try {
+      return await this.#db.transaction().execute(work);
+    } catch (error) {
+      if (this.#errorKind(error) === 'busy') {
+        throw new KeelError(
+          'conflict',
+          `The metadata store at ${this.#backend.location} is busy with another writer; try again.`,
+          {},
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  #errorKind(error: unknown): DriverErrorKind | null {
+    return this.#backend.classifyError(error);
+  }
+
+  /** Leaves room for the other parameters of a statement that also has an `in (…)` list. */
+  get #maxInList(): number {
+    return this.#capabilities.maxParameters - 100;
+  }
+
+  /** Multi-row inserts, each statement below the backend's bound-parameter limit. */
+  async #insertInChunks<T extends keyof KeelDatabase & string>(
+    db: Db,
+    table: T,
+    rows: readonly Insertable<KeelDatabase[T]>[],
+    finish: (insert: InsertInto<T>) => InsertInto<T> = (insert) => insert,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const rowsPerStatement = Math.max(1, Math.floor(this.#capabilities.maxParameters / Object.keys(rows[0]).length));
+    for (const part of chunk(rows, rowsPerStatement)) {
+      await finish(db.insertInto(table).values(part)).execute();
+    }
+  }
+}
+
+function toRegisteredModel(
+  row: { name: string; description: string; created_at: string; latest_version: number },
+  aliases: ReadonlyArray<{ alias: string; version: number }>,
+): RegisteredModel {
+  return {
+    name: row.name,
+    description: row.description,
+    createdAt: row.created_at,
+    latestVersion: row.latest_version,
+    aliases: Object.fromEntries(
+      [...aliases].sort((a, b) => a.alias.localeCompare(b.alias)).map((a) => [a.alias, a.version]),
+    ),
+  };
+}
+
+/** Fails with not_found, naming `field`, when no row of `table` has this id. */
+async function requireRow(
+  db: Db,
+  table: 'runs' | 'pipeline_runs' | 'dataset_versions',
+  id: string,
+  field: string,
+  what: string,
+): Promise<void> {
+  const row = await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound(`${what} ${id} does not exist.`, { field });
+}
+
+function requireName(value: unknown, field: string): void {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new KeelError('invalid_argument', `${field} must be a non-empty string.`, { field });
+  }
+}
+
+function checkParam(key: string, value: unknown): void {
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new KeelError('invalid_argument', `Param "${key}" must be a string, number or boolean.`, {
+      field: `params.${key}`,
+    });
+  }
+}
+
+function checkLimit(limit: number | undefined): number {
+  if (!Number.isSafeInteger(limit) || (limit as number) < 0) {
+    throw new KeelError('invalid_argument', `limit must be a whole number ≥ 0, not ${String(limit)}.`, {
+      field: 'limit',
+    });
+  }
+  return limit as number;
+}
+
+/** Stored timestamps share one format (ISO-8601 UTC, milliseconds) so they compare as text. */
+function toTimestamp(value: string, field: string): string {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) {
+    throw new KeelError('invalid_argument', `${field} must be an ISO-8601 timestamp, not "${value}".`, { field });
+  }
+  return time.toISOString();
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byKey([a]: [string, unknown], [b]: [string, unknown]): number {
+  return compareText(a, b);
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
+  return parts;
+}

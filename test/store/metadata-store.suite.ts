@@ -1,0 +1,790 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  KeelError,
+  type ErrorCode,
+  type PredictionRecord,
+  type RequestRecord,
+  type StepRun,
+  type TrafficPolicy,
+} from '../../src/core/index.js';
+import type { MetadataStore, NewDatasetVersion, NewModelVersion } from '../../src/store/index.js';
+
+/**
+ * The conformance suite every `MetadataStore` passes, whatever its backend. The test file of
+ * each backend calls `runMetadataStoreSuite` inside its own `describe`.
+ *
+ * All tests share one database (opening one per test would cost a schema per test on
+ * PostgreSQL), so each test works on names of its own and lists only what it created.
+ */
+export interface MetadataStoreHarness {
+  /** What the store should report as its `dialect`. */
+  readonly dialect: MetadataStore['dialect'];
+  /** Opens a migrated store on the database under test; every call opens the same database. */
+  open(): Promise<MetadataStore>;
+}
+
+export function runMetadataStoreSuite(harness: MetadataStoreHarness): void {
+  let store: MetadataStore;
+  beforeAll(async () => {
+    store = await harness.open();
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  describe('opening', () => {
+    it('reports its dialect', () => {
+      expect(store.dialect).toBe(harness.dialect);
+    });
+
+    it('opens an already migrated database again without migrating twice or losing data', async () => {
+      const version = await store.createDatasetVersion(datasetInput(unique('reopen')));
+      const again = await harness.open();
+      try {
+        await again.migrate();
+        expect(await again.getDatasetVersionById(version.id)).toEqual(version);
+      } finally {
+        await again.close();
+      }
+    });
+  });
+
+  describe('datasets', () => {
+    it('numbers the versions of each dataset from 1 and returns them as entities', async () => {
+      const [churn, fraud] = [unique('churn'), unique('fraud')];
+      const input = datasetInput(churn);
+      const first = await store.createDatasetVersion(input);
+      const second = await store.createDatasetVersion(datasetInput(churn, { contentHash: 'sha256:second' }));
+      const other = await store.createDatasetVersion(datasetInput(fraud));
+
+      expect(first).toEqual({ ...input, id: expect.stringMatching(/^dsv_/), version: 1, createdAt: isoTimestamp });
+      expect([second.version, other.version]).toEqual([2, 1]);
+      expect(await store.getDatasetVersionById(first.id)).toEqual(first);
+    });
+
+    it('gets a given version, the latest when no version is given, and null when absent', async () => {
+      const name = unique('ds');
+      const v1 = await store.createDatasetVersion(datasetInput(name));
+      const v2 = await store.createDatasetVersion(datasetInput(name));
+
+      expect(await store.getDatasetVersion(name, 1)).toEqual(v1);
+      expect(await store.getDatasetVersion(name)).toEqual(v2);
+      expect(await store.getDatasetVersion(name, 3)).toBeNull();
+      expect(await store.getDatasetVersion(unique('missing'))).toBeNull();
+      expect(await store.getDatasetVersionById('dsv_missing')).toBeNull();
+    });
+
+    it('finds a version by its content hash', async () => {
+      const name = unique('ds');
+      await store.createDatasetVersion(datasetInput(name, { contentHash: 'sha256:aaa' }));
+      const b = await store.createDatasetVersion(datasetInput(name, { contentHash: 'sha256:bbb' }));
+
+      expect(await store.findDatasetVersionByHash(name, 'sha256:bbb')).toEqual(b);
+      expect(await store.findDatasetVersionByHash(name, 'sha256:ccc')).toBeNull();
+      expect(await store.findDatasetVersionByHash(unique('other'), 'sha256:bbb')).toBeNull();
+    });
+
+    it('lists versions newest first, and datasets with their version count and latest version', async () => {
+      const [a, b] = [unique('a'), unique('b')];
+      const a1 = await store.createDatasetVersion(datasetInput(a));
+      const a2 = await store.createDatasetVersion(datasetInput(a));
+      const b1 = await store.createDatasetVersion(datasetInput(b));
+
+      expect(await store.listDatasetVersions(a)).toEqual([a2, a1]);
+      expect(await store.listDatasetVersions(unique('missing'))).toEqual([]);
+      const summaries = (await store.listDatasets()).filter((s) => s.name === a || s.name === b);
+      expect(summaries).toEqual([
+        { name: a, versions: 2, latest: a2 },
+        { name: b, versions: 1, latest: b1 },
+      ]);
+    });
+
+    it('numbers concurrent imports of one dataset 1 to 10 without gaps or duplicates', async () => {
+      const name = unique('concurrent');
+      const versions = await Promise.all(range(10).map(() => store.createDatasetVersion(datasetInput(name))));
+      expect(versions.map((v) => v.version).sort(byNumber)).toEqual(range(10).map((i) => i + 1));
+    });
+  });
+
+  describe('runs', () => {
+    it('creates a running run with its params, tags, inputs and lineage', async () => {
+      const dataset = await store.createDatasetVersion(datasetInput(unique('ds')));
+      const pipeline = await store.createPipelineRun(unique('project'));
+      const parent = await store.createRun({ experiment: unique('exp'), name: 'search' });
+      const run = await store.createRun({
+        experiment: 'churn',
+        name: 'logistic',
+        parentRunId: parent.id,
+        pipelineRunId: pipeline.id,
+        params: { algorithm: 'logistic_regression', C: 0.5, balanced: true },
+        tags: { owner: 'ana' },
+        datasetVersionIds: [dataset.id],
+      });
+
+      expect(run).toEqual({
+        id: expect.stringMatching(/^run_/),
+        experiment: 'churn',
+        name: 'logistic',
+        status: 'running',
+        parentRunId: parent.id,
+        pipelineRunId: pipeline.id,
+        startedAt: isoTimestamp,
+        endedAt: null,
+        params: { algorithm: 'logistic_regression', C: 0.5, balanced: true },
+        metrics: {},
+        tags: { owner: 'ana' },
+        datasetVersionIds: [dataset.id],
+        artifacts: [],
+      });
+      expect(await store.getRun(run.id)).toEqual(run);
+      expect(await store.getRun('run_missing')).toBeNull();
+    });
+
+    it('refuses a run whose parent, pipeline run or dataset version does not exist', async () => {
+      const base = { experiment: unique('exp'), name: 'r' };
+      expect(await keelError(store.createRun({ ...base, parentRunId: 'run_missing' }), 'not_found')).toMatchObject({
+        details: { field: 'parentRunId' },
+      });
+      expect(await keelError(store.createRun({ ...base, pipelineRunId: 'pipe_missing' }), 'not_found')).toMatchObject({
+        details: { field: 'pipelineRunId' },
+      });
+      expect(
+        await keelError(store.createRun({ ...base, datasetVersionIds: ['dsv_missing'] }), 'not_found'),
+      ).toMatchObject({ details: { field: 'datasetVersionIds[0]' } });
+      expect(await store.listRuns({ experiment: base.experiment })).toEqual([]);
+    });
+
+    it('logs params, metrics and tags in batches; run metrics hold the latest value of each key', async () => {
+      const run = await store.createRun({ experiment: unique('exp'), name: 'r', params: { C: 1 } });
+      await store.logBatch(run.id, {
+        params: { penalty: 'l2' },
+        metrics: [
+          { key: 'loss', value: 0.9, step: 0 },
+          { key: 'loss', value: 0.5, step: 1 },
+          { key: 'roc_auc', value: 0.81 },
+        ],
+        tags: { stage: 'train' },
+      });
+      await store.logBatch(run.id, { metrics: [{ key: 'loss', value: 0.3, step: 2 }], tags: { stage: 'eval' } });
+
+      const logged = await store.getRun(run.id);
+      expect(logged?.params).toEqual({ C: 1, penalty: 'l2' });
+      expect(logged?.metrics).toEqual({ loss: 0.3, roc_auc: 0.81 });
+      expect(logged?.tags).toEqual({ stage: 'eval' });
+    });
+
+    it("takes a metric's latest value from its highest step, whatever order points arrive in", async () => {
+      const run = await store.createRun({ experiment: unique('exp'), name: 'r' });
+      await store.logBatch(run.id, { metrics: [{ key: 'acc', value: 0.9, step: 5 }] });
+      await store.logBatch(run.id, { metrics: [{ key: 'acc', value: 0.2, step: 2 }] });
+      expect((await store.getRun(run.id))?.metrics).toEqual({ acc: 0.9 });
+      await store.logBatch(run.id, { metrics: [{ key: 'acc', value: 0.95, step: 5 }] });
+      expect((await store.getRun(run.id))?.metrics).toEqual({ acc: 0.95 });
+    });
+
+    it('keeps the full history of a metric, in step order', async () => {
+      const run = await store.createRun({ experiment: unique('exp'), name: 'r' });
+      await store.logBatch(run.id, {
+        metrics: [
+          { key: 'loss', value: 0.5, step: 1 },
+          { key: 'loss', value: 0.9, step: 0 },
+          { key: 'other', value: 1 },
+        ],
+      });
+      await store.logBatch(run.id, { metrics: [{ key: 'loss', value: 0.1, step: 2 }] });
+
+      const history = await store.getMetricHistory(run.id, 'loss');
+      expect(history.map(({ step, value }) => [step, value])).toEqual([
+        [0, 0.9],
+        [1, 0.5],
+        [2, 0.1],
+      ]);
+      expect(history[0]).toEqual({ key: 'loss', value: 0.9, step: 0, timestamp: isoTimestamp });
+      expect(await store.getMetricHistory(run.id, 'missing')).toEqual([]);
+    });
+
+    it('stores NaN and infinite metric values', async () => {
+      const run = await store.createRun({ experiment: unique('exp'), name: 'r' });
+      await store.logBatch(run.id, {
+        metrics: [
+          { key: 'nan', value: Number.NaN },
+          { key: 'inf', value: Number.POSITIVE_INFINITY },
+          { key: 'neg_inf', value: Number.NEGATIVE_INFINITY },
+        ],
+      });
+      expect((await store.getRun(run.id))?.metrics).toEqual({
+        inf: Number.POSITIVE_INFINITY,
+        nan: Number.NaN,
+        neg_inf: Number.NEGATIVE_INFINITY,
+      });
+      expect((await store.getMetricHistory(run.id, 'nan'))[0].value).toBeNaN();
+    });
+
+    it('treats params as write-once: the same value again is fine, a new value fails and applies nothing', async () => {
+      const run = await store.createRun({ experiment: unique('exp'), name: 'r', params: { C: 1 } });
+      await store.logBatch(run.id, { params: { C: 1 } });
+
+      const error = await keelError(
+        store.logBatch(run.id, { params: { C: 2 }, metrics: [{ key: 'acc', value: 1 }], tags: { t: 'x' } }),
+        'already_exists',
+      );
+      expect(error.details.field).toBe('params.C');
+      const after = await store.getRun(run.id);
+      expect(after).toMatchObject({ params: { C: 1 }, metrics: {}, tags: {} });
+      expect(await store.getMetricHistory(run.id, 'acc')).toEqual([]);
+    });
+
+    it('takes concurrent batches to one run, whatever order their keys come in', async () => {
+      const run = await store.createRun({ experiment: unique('exp'), name: 'r' });
+      const keys = ['a', 'b', 'c', 'd', 'e'];
+      await Promise.all(
+        range(10).map((i) => {
+          const order = i % 2 === 0 ? keys : [...keys].reverse();
+          return store.logBatch(run.id, {
+            tags: Object.fromEntries(order.map((k) => [k, String(i)])),
+            metrics: order.map((key) => ({ key, value: i, step: i })),
+          });
+        }),
+      );
+
+      const logged = await store.getRun(run.id);
+      expect(logged?.metrics).toEqual({ a: 9, b: 9, c: 9, d: 9, e: 9 });
+      expect(Object.keys(logged?.tags ?? {})).toEqual(keys);
+      expect(await store.getMetricHistory(run.id, 'c')).toHaveLength(10);
+    });
+
+    it('records artifacts by path, a path logged again replacing its entry', async () => {
+      const run = await store.createRun({ experiment: unique('exp'), name: 'r' });
+      await store.logArtifact(run.id, { path: 'model/package.json', digest: 'sha256:aa', size: 10 });
+      await store.logArtifact(run.id, { path: 'eval/report.json', digest: 'sha256:bb', size: 20 });
+      await store.logArtifact(run.id, { path: 'model/package.json', digest: 'sha256:cc', size: 30 });
+
+      expect((await store.getRun(run.id))?.artifacts).toEqual([
+        { path: 'eval/report.json', digest: 'sha256:bb', size: 20 },
+        { path: 'model/package.json', digest: 'sha256:cc', size: 30 },
+      ]);
+    });
+
+    it('ends a run with its outcome and end time', async () => {
+      const run = await store.createRun({ experiment: unique('exp'), name: 'r' });
+      const ended = await store.endRun(run.id, 'failed');
+      expect(ended).toEqual({ ...run, status: 'failed', endedAt: isoTimestamp });
+      expect(ended.endedAt! >= run.startedAt).toBe(true);
+    });
+
+    it('fails with not_found when writing to a run that does not exist', async () => {
+      await keelError(store.logBatch('run_missing', { tags: { a: 'b' } }), 'not_found');
+      await keelError(store.logArtifact('run_missing', { path: 'p', digest: 'sha256:aa', size: 1 }), 'not_found');
+      await keelError(store.endRun('run_missing', 'finished'), 'not_found');
+    });
+
+    it('lists runs newest first, by experiment or pipeline run, up to a limit', async () => {
+      const experiment = unique('exp');
+      const pipeline = await store.createPipelineRun(unique('project'));
+      const first = await store.createRun({ experiment, name: 'first', params: { n: 1 } });
+      const second = await store.createRun({
+        experiment,
+        name: 'second',
+        params: { n: 2 },
+        pipelineRunId: pipeline.id,
+      });
+      const third = await store.createRun({ experiment, name: 'third', params: { n: 3 } });
+      const elsewhere = await store.createRun({ experiment: unique('other'), name: 'elsewhere' });
+
+      expect(await store.listRuns({ experiment })).toEqual([third, second, first]);
+      expect(await store.listRuns({ experiment, limit: 2 })).toEqual([third, second]);
+      expect(await store.listRuns({ pipelineRunId: pipeline.id })).toEqual([second]);
+      expect(await store.listRuns({ limit: 1 })).toEqual([elsewhere]);
+    });
+  });
+
+  describe('model registry', () => {
+    it('creates a model on its first version and numbers its versions', async () => {
+      const name = unique('model');
+      const input = modelInput(name, { description: 'Predicts churn' });
+      const v1 = await store.createModelVersion(input);
+      const v2 = await store.createModelVersion(modelInput(name));
+
+      const { description: _description, ...entity } = input;
+      expect(v1).toEqual({ ...entity, version: 1, createdAt: isoTimestamp });
+      expect(v2.version).toBe(2);
+      expect(await store.getModelVersion(name, 1)).toEqual(v1);
+      expect(await store.getRegisteredModel(name)).toEqual({
+        name,
+        description: 'Predicts churn',
+        createdAt: v1.createdAt,
+        latestVersion: 2,
+        aliases: {},
+      });
+    });
+
+    it('replaces the description when a later version brings one', async () => {
+      const name = unique('model');
+      await store.createModelVersion(modelInput(name, { description: 'first' }));
+      await store.createModelVersion(modelInput(name, { description: 'second' }));
+      expect((await store.getRegisteredModel(name))?.description).toBe('second');
+    });
+
+    it('numbers 10 concurrent versions of one model 1 to 10', async () => {
+      const name = unique('model');
+      const versions = await Promise.all(range(10).map(() => store.createModelVersion(modelInput(name))));
+      expect(versions.map((v) => v.version).sort(byNumber)).toEqual(range(10).map((i) => i + 1));
+      expect((await store.getRegisteredModel(name))?.latestVersion).toBe(10);
+    });
+
+    it('links a version to its run and dataset version, which must exist', async () => {
+      const dataset = await store.createDatasetVersion(datasetInput(unique('ds')));
+      const run = await store.createRun({ experiment: unique('exp'), name: 'r' });
+      const name = unique('model');
+      const version = await store.createModelVersion(modelInput(name, { runId: run.id, datasetVersionId: dataset.id }));
+      expect(version).toMatchObject({ runId: run.id, datasetVersionId: dataset.id });
+
+      const missingRun = await keelError(store.createModelVersion(modelInput(name, { runId: 'run_x' })), 'not_found');
+      expect(missingRun.details.field).toBe('runId');
+      await keelError(store.createModelVersion(modelInput(name, { datasetVersionId: 'dsv_x' })), 'not_found');
+      expect((await store.getRegisteredModel(name))?.latestVersion).toBe(1);
+    });
+
+    it('lists versions newest first, and models by name with their aliases', async () => {
+      const [a, b] = [unique('a-model'), unique('b-model')];
+      const a1 = await store.createModelVersion(modelInput(a));
+      const a2 = await store.createModelVersion(modelInput(a));
+      await store.createModelVersion(modelInput(b));
+      await store.setAlias(a, 'champion', 1, { actor: 'ana', reason: 'first' });
+
+      expect(await store.listModelVersions(a)).toEqual([a2, a1]);
+      expect(await store.listModelVersions(unique('missing'))).toEqual([]);
+      const models = (await store.listRegisteredModels()).filter((m) => m.name === a || m.name === b);
+      expect(models.map((m) => [m.name, m.latestVersion, m.aliases])).toEqual([
+        [a, 2, { champion: 1 }],
+        [b, 1, {}],
+      ]);
+    });
+
+    it('returns null for a model or version that does not exist', async () => {
+      const name = unique('model');
+      expect(await store.getRegisteredModel(name)).toBeNull();
+      await store.createModelVersion(modelInput(name));
+      expect(await store.getModelVersion(name, 2)).toBeNull();
+      expect(await store.getAlias(name, 'champion')).toBeNull();
+    });
+
+    it('points, moves and removes an alias, recording every change newest first', async () => {
+      const name = unique('model');
+      await store.createModelVersion(modelInput(name));
+      await store.createModelVersion(modelInput(name));
+
+      const set = await store.setAlias(name, 'champion', 1, { actor: 'ana', reason: 'baseline' });
+      expect(set).toEqual({
+        model: name,
+        alias: 'champion',
+        fromVersion: null,
+        toVersion: 1,
+        actor: 'ana',
+        reason: 'baseline',
+        at: isoTimestamp,
+      });
+      await store.setAlias(name, 'champion', 2, { actor: 'gate', reason: 'better by 0.02' });
+      expect(await store.getAlias(name, 'champion')).toBe(2);
+      expect((await store.getRegisteredModel(name))?.aliases).toEqual({ champion: 2 });
+      await store.setAlias(name, 'champion', null, { actor: 'ana', reason: 'rollback' });
+      expect(await store.getAlias(name, 'champion')).toBeNull();
+
+      const events = await store.listAliasEvents(name);
+      expect(events.map((e) => [e.fromVersion, e.toVersion, e.actor])).toEqual([
+        [2, null, 'ana'],
+        [1, 2, 'gate'],
+        [null, 1, 'ana'],
+      ]);
+      expect(events[2]).toEqual(set);
+    });
+
+    it('refuses to point an alias at a missing version or model, recording nothing', async () => {
+      const name = unique('model');
+      await store.createModelVersion(modelInput(name));
+      const change = { actor: 'ana', reason: 'typo' };
+
+      expect(await keelError(store.setAlias(name, 'champion', 7, change), 'not_found')).toMatchObject({
+        details: { field: 'version' },
+      });
+      await keelError(store.setAlias(unique('missing'), 'champion', 1, change), 'not_found');
+      expect(await store.getAlias(name, 'champion')).toBeNull();
+      expect(await store.listAliasEvents(name)).toEqual([]);
+    });
+
+    it('leaves an alias on exactly one version after two concurrent moves, with both recorded', async () => {
+      const name = unique('model');
+      await store.createModelVersion(modelInput(name));
+      await store.createModelVersion(modelInput(name));
+
+      await Promise.all([
+        store.setAlias(name, 'champion', 1, { actor: 'a', reason: 'one' }),
+        store.setAlias(name, 'champion', 2, { actor: 'b', reason: 'two' }),
+      ]);
+
+      const alias = await store.getAlias(name, 'champion');
+      expect([1, 2]).toContain(alias);
+      const [last, first] = await store.listAliasEvents(name);
+      expect(last.toVersion).toBe(alias);
+      expect(first.fromVersion).toBeNull();
+      expect(last.fromVersion).toBe(first.toVersion);
+    });
+
+    it('keeps an unbroken alias history under many concurrent moves', async () => {
+      const name = unique('model');
+      for (const _ of range(3)) await store.createModelVersion(modelInput(name));
+
+      await Promise.all(
+        range(12).map((i) => store.setAlias(name, 'champion', (i % 3) + 1, { actor: `actor${i}`, reason: 'race' })),
+      );
+
+      const events = await store.listAliasEvents(name);
+      expect(events).toHaveLength(12);
+      expect(events[0].toVersion).toBe(await store.getAlias(name, 'champion'));
+      for (let i = 0; i < events.length - 1; i++) expect(events[i].fromVersion).toBe(events[i + 1].toVersion);
+      expect(events.at(-1)?.fromVersion).toBeNull();
+    });
+
+    it('merges tags into a version, and fails with not_found for a missing version', async () => {
+      const name = unique('model');
+      await store.createModelVersion(modelInput(name, { tags: { team: 'growth', 'gate.passed': 'unknown' } }));
+
+      const tagged = await store.setModelVersionTags(name, 1, { 'gate.passed': 'true', 'gate.reasons': 'ok' });
+      expect(tagged.tags).toEqual({ team: 'growth', 'gate.passed': 'true', 'gate.reasons': 'ok' });
+      expect(await store.getModelVersion(name, 1)).toEqual(tagged);
+      await keelError(store.setModelVersionTags(name, 2, { a: 'b' }), 'not_found');
+    });
+  });
+
+  describe('endpoints', () => {
+    it('creates an endpoint and records why', async () => {
+      const name = unique('endpoint');
+      const endpoint = await store.putEndpoint(name, policy(1), { kind: 'deploy', actor: 'ana', reason: 'first' });
+
+      expect(endpoint).toEqual({ name, policy: policy(1), createdAt: isoTimestamp, updatedAt: endpoint.createdAt });
+      expect(await store.getEndpoint(name)).toEqual(endpoint);
+      expect(await store.listEndpointEvents(name)).toEqual([
+        { endpoint: name, kind: 'deploy', actor: 'ana', reason: 'first', policy: policy(1), at: endpoint.createdAt },
+      ]);
+    });
+
+    it('replaces the policy, keeping the creation time, and lists changes newest first', async () => {
+      const name = unique('endpoint');
+      const created = await store.putEndpoint(name, policy(1), { kind: 'deploy', actor: 'ana', reason: 'v1' });
+      const canary = await store.putEndpoint(name, policy(2, 10), { kind: 'canary', actor: 'ana', reason: 'v2' });
+
+      expect(canary).toMatchObject({ policy: policy(2, 10), createdAt: created.createdAt });
+      expect(canary.updatedAt >= created.updatedAt).toBe(true);
+      const events = await store.listEndpointEvents(name);
+      expect(events.map((e) => [e.kind, e.policy])).toEqual([
+        ['canary', policy(2, 10)],
+        ['deploy', policy(1)],
+      ]);
+      expect(await store.listEndpointEvents(name, 1)).toEqual([events[0]]);
+    });
+
+    it('returns null for an unknown endpoint and lists endpoints by name', async () => {
+      const [a, b] = [unique('a-endpoint'), unique('b-endpoint')];
+      await store.putEndpoint(b, policy(1), { kind: 'deploy', actor: 'ana', reason: '' });
+      await store.putEndpoint(a, policy(1), { kind: 'deploy', actor: 'ana', reason: '' });
+
+      expect(await store.getEndpoint(unique('missing'))).toBeNull();
+      expect(await store.listEndpointEvents(unique('missing'))).toEqual([]);
+      const names = (await store.listEndpoints()).map((e) => e.name).filter((n) => n === a || n === b);
+      expect(names).toEqual([a, b]);
+    });
+  });
+
+  describe('pipelines', () => {
+    it('starts a pipeline run and records how it finished', async () => {
+      const project = unique('project');
+      const run = await store.createPipelineRun(project);
+      expect(run).toEqual({
+        id: expect.stringMatching(/^pipe_/),
+        project,
+        status: 'running',
+        startedAt: isoTimestamp,
+        endedAt: null,
+        error: null,
+      });
+
+      const failed = await store.finishPipelineRun(run.id, 'failed', 'train: out of memory');
+      expect(failed).toEqual({ ...run, status: 'failed', endedAt: isoTimestamp, error: 'train: out of memory' });
+      expect(await store.getPipelineRun(run.id)).toEqual(failed);
+      expect(await store.getPipelineRun('pipe_missing')).toBeNull();
+      await keelError(store.finishPipelineRun('pipe_missing', 'succeeded'), 'not_found');
+    });
+
+    it('lists pipeline runs newest first up to a limit', async () => {
+      const project = unique('project');
+      const first = await store.createPipelineRun(project);
+      const second = await store.createPipelineRun(project);
+      expect(await store.listPipelineRuns(2)).toEqual([second, first]);
+    });
+
+    it("records a step's start, then its end in the same record", async () => {
+      const run = await store.createPipelineRun(unique('project'));
+      const started = stepRun(run.id, 'train', { status: 'running', outputs: null, endedAt: null });
+      await store.putStepRun(started);
+      await store.putStepRun(stepRun(run.id, 'import', { startedAt: '2026-01-01T00:00:00.000Z' }));
+      expect(await store.listStepRuns(run.id)).toHaveLength(2);
+
+      const finished = {
+        ...started,
+        status: 'succeeded' as const,
+        outputs: { runId: 'run_1', auc: 0.8 },
+        endedAt: later,
+      };
+      await store.putStepRun(finished);
+      const steps = await store.listStepRuns(run.id);
+      expect(steps.map((s) => s.step)).toEqual(['import', 'train']);
+      expect(steps[1]).toEqual(finished);
+      expect(await store.listStepRuns('pipe_missing')).toEqual([]);
+    });
+
+    it('refuses a step of a pipeline run that does not exist', async () => {
+      expect(await keelError(store.putStepRun(stepRun('pipe_missing', 'train')), 'not_found')).toMatchObject({
+        details: { field: 'pipelineRunId' },
+      });
+    });
+
+    it('finds the most recent succeeded run of a step with the same input hash for caching', async () => {
+      const [step, hash] = [unique('train'), unique('hash')];
+      const older = await store.createPipelineRun('p');
+      const newer = await store.createPipelineRun('p');
+      const others = await store.createPipelineRun('p');
+      await store.putStepRun(stepRun(older.id, step, { inputHash: hash, startedAt: earlier, outputs: { n: 1 } }));
+      await store.putStepRun(stepRun(newer.id, step, { inputHash: hash, startedAt: later, outputs: { n: 2 } }));
+      await store.putStepRun(stepRun(others.id, step, { inputHash: hash, startedAt: latest, status: 'failed' }));
+      expect(await store.findCachedStep(step, hash)).toEqual(
+        stepRun(newer.id, step, { inputHash: hash, startedAt: later, outputs: { n: 2 } }),
+      );
+
+      await store.putStepRun(stepRun(others.id, unique('other-step'), { inputHash: hash, startedAt: latest }));
+      expect(await store.findCachedStep(step, hash)).toMatchObject({ pipelineRunId: newer.id });
+      expect(await store.findCachedStep(step, unique('other-hash'))).toBeNull();
+      expect(await store.findCachedStep(unique('never-ran'), hash)).toBeNull();
+    });
+
+    it('does not serve a cache hit from a step that was itself cached or is still running', async () => {
+      const [step, hash] = [unique('train'), unique('hash')];
+      const run = await store.createPipelineRun('p');
+      const other = await store.createPipelineRun('p');
+      await store.putStepRun(stepRun(run.id, step, { inputHash: hash, status: 'cached' }));
+      await store.putStepRun(stepRun(other.id, step, { inputHash: hash, status: 'running', endedAt: null }));
+      expect(await store.findCachedStep(step, hash)).toBeNull();
+    });
+  });
+
+  describe('prediction and request logs', () => {
+    it('appends 5,000 predictions in one batch and lists them newest first', async () => {
+      const endpoint = unique('endpoint');
+      const records = range(5_000).map((i) => prediction(endpoint, i));
+      await store.appendPredictions(records);
+
+      const listed = await store.listPredictions({ endpoint });
+      expect(listed).toHaveLength(5_000);
+      expect(listed[0]).toEqual(records[4_999]);
+      expect(listed.at(-1)).toEqual(records[0]);
+      expect(await store.getPrediction(records[1234].id)).toEqual(records[1234]);
+      expect(await store.getPrediction('pred_missing')).toBeNull();
+    });
+
+    it('lists predictions from a time on, newest first, up to a limit', async () => {
+      const endpoint = unique('endpoint');
+      const records = range(10).map((i) => prediction(endpoint, i));
+      await store.appendPredictions(records);
+      await store.appendPredictions([prediction(unique('other-endpoint'), 20)]);
+
+      const recent = await store.listPredictions({ endpoint, since: records[7].at });
+      expect(recent.map((p) => p.id)).toEqual([records[9].id, records[8].id, records[7].id]);
+      expect(await store.listPredictions({ endpoint, limit: 2 })).toEqual([records[9], records[8]]);
+    });
+
+    it('writes a batch of predictions all or nothing: a duplicate id fails with already_exists', async () => {
+      const endpoint = unique('endpoint');
+      const logged = prediction(endpoint, 0);
+      await store.appendPredictions([logged]);
+
+      // The duplicate comes last, after rows that fill more than one insert statement.
+      const batch = [...range(5_000).map((i) => prediction(endpoint, i + 1)), logged];
+      await keelError(store.appendPredictions(batch), 'already_exists');
+      expect(await store.listPredictions({ endpoint })).toEqual([logged]);
+    });
+
+    it('appends requests and lists them oldest first, from a time on, up to a limit', async () => {
+      const endpoint = unique('endpoint');
+      const records: RequestRecord[] = range(6).map((i) => ({
+        endpoint,
+        status: i === 3 ? 400 : 200,
+        rows: i + 1,
+        latencyMs: 1.5 + i,
+        errorCode: i === 3 ? 'invalid_argument' : null,
+        at: at(i),
+      }));
+      await store.appendRequests(records);
+
+      expect(await store.listRequests({ endpoint })).toEqual(records);
+      expect(await store.listRequests({ endpoint, since: at(4) })).toEqual(records.slice(4));
+      expect(await store.listRequests({ endpoint, limit: 2 })).toEqual(records.slice(0, 2));
+    });
+
+    it('accepts an empty batch', async () => {
+      await store.appendPredictions([]);
+      await store.appendRequests([]);
+    });
+
+    it('stores timestamps as UTC ISO-8601 whatever offset they arrive with', async () => {
+      const endpoint = unique('endpoint');
+      await store.appendPredictions([{ ...prediction(endpoint, 0), at: '2026-03-01T01:00:00+01:00' }]);
+      expect((await store.listPredictions({ endpoint }))[0].at).toBe('2026-03-01T00:00:00.000Z');
+      expect(await store.listPredictions({ endpoint, since: '2026-03-01T00:30:00+01:00' })).toHaveLength(1);
+    });
+  });
+
+  describe('bad input', () => {
+    it('is refused with invalid_argument, naming the field', async () => {
+      expect(await keelError(store.listRuns({ limit: -1 }), 'invalid_argument')).toMatchObject({
+        details: { field: 'limit' },
+      });
+      expect(
+        await keelError(store.listPredictions({ endpoint: 'e', since: 'yesterday' }), 'invalid_argument'),
+      ).toMatchObject({ details: { field: 'since' } });
+      await keelError(store.createModelVersion(modelInput('')), 'invalid_argument');
+      const run = await store.createRun({ experiment: unique('exp'), name: 'r' });
+      await keelError(store.logBatch(run.id, { metrics: [{ key: 'acc', value: 1, step: 0.5 }] }), 'invalid_argument');
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+const isoTimestamp = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+const earlier = '2026-01-01T00:00:00.000Z';
+const later = '2026-01-01T00:05:00.000Z';
+const latest = '2026-01-01T00:10:00.000Z';
+
+function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function byNumber(a: number, b: number): number {
+  return a - b;
+}
+
+function at(i: number): string {
+  return new Date(Date.UTC(2026, 0, 1) + i * 1_000).toISOString();
+}
+
+/** Awaits `action`, expecting it to fail with a KeelError of `code`, and returns the error. */
+async function keelError(action: Promise<unknown>, code: ErrorCode): Promise<KeelError> {
+  const outcome = await action.then(
+    () => new Error(`expected a "${code}" KeelError, but the call succeeded`),
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(KeelError);
+  expect((outcome as KeelError).code).toBe(code);
+  return outcome as KeelError;
+}
+
+function datasetInput(dataset: string, overrides: Partial<NewDatasetVersion> = {}): NewDatasetVersion {
+  return {
+    dataset,
+    contentHash: `sha256:${randomBytes(8).toString('hex')}`,
+    artifact: `sha256:${randomBytes(8).toString('hex')}`,
+    source: { kind: 'csv', uri: 'examples/churn/telco_churn.csv', options: { delimiter: ',' } },
+    rows: 7_043,
+    columns: [
+      { name: 'tenure', type: 'integer' },
+      { name: 'contract', type: 'categorical' },
+    ],
+    schema: {
+      columns: [
+        { name: 'tenure', type: 'integer', nullable: false, min: 0, max: 72 },
+        { name: 'contract', type: 'categorical', nullable: false, domain: ['month', 'year'] },
+      ],
+    },
+    profile: {
+      rows: 7_043,
+      columns: [
+        {
+          name: 'tenure',
+          type: 'integer',
+          count: 7_043,
+          missing: 0,
+          distinct: 73,
+          mean: 32.4,
+          quantiles: { '0.5': 29 },
+          histogram: [{ lower: 0, upper: 72, count: 7_043 }],
+        },
+      ],
+    },
+    ...overrides,
+  };
+}
+
+function modelInput(name: string, overrides: Partial<NewModelVersion> = {}): NewModelVersion {
+  return {
+    name,
+    runId: null,
+    datasetVersionId: null,
+    artifact: `sha256:${randomBytes(8).toString('hex')}`,
+    algorithm: 'random_forest',
+    signature: {
+      task: 'binary_classification',
+      inputs: [{ name: 'contract', type: 'categorical', nullable: false, domain: ['month', 'year'] }],
+      classes: ['no', 'yes'],
+    },
+    metrics: { roc_auc: 0.84, accuracy: 0.8 },
+    tags: { team: 'growth' },
+    ...overrides,
+  };
+}
+
+function policy(version: number, canaryPercent?: number): TrafficPolicy {
+  if (canaryPercent === undefined) {
+    return { strategy: 'direct', routes: [{ model: 'churn', version, percent: 100, variant: 'primary' }] };
+  }
+  return {
+    strategy: 'canary',
+    stickyKey: 'customer_id',
+    routes: [
+      { model: 'churn', version: version - 1, percent: 100 - canaryPercent, variant: 'stable' },
+      { model: 'churn', version, percent: canaryPercent, variant: 'canary' },
+    ],
+  };
+}
+
+function stepRun(pipelineRunId: string, step: string, overrides: Partial<StepRun> = {}): StepRun {
+  return {
+    pipelineRunId,
+    step,
+    inputHash: 'hash',
+    status: 'succeeded',
+    outputs: { ok: true },
+    startedAt: earlier,
+    endedAt: later,
+    error: null,
+    ...overrides,
+  };
+}
+
+function prediction(endpoint: string, i: number): PredictionRecord {
+  return {
+    id: `pred_${randomBytes(8).toString('hex')}`,
+    endpoint,
+    model: 'churn',
+    version: 3,
+    variant: 'primary',
+    inputs: { tenure: i, contract: 'month', note: null },
+    output: { label: 'yes', probabilities: [0.3, 0.7] },
+    latencyMs: 0.25 + i / 1000,
+    at: at(i),
+  };
+}
