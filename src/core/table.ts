@@ -58,3 +58,14 @@ export function takeRows(table: Table, indices: ArrayLike<number>): Table {
 export function dropColumns(table: Table, names: readonly string[]): Table {
   return { rows: table.rows, columns: table.columns.filter((c) => !names.includes(c.name)) };
 }
+
+/** Row `index` as an endpoint takes it: column → value, missing as null, without `omit`. */
+export function rowAt(table: Table, index: number, omit: readonly string[] = []): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const c of table.columns) {
+    if (omit.includes(c.name)) continue;
+    const value = c.values[index];
+    row[c.name] = typeof value === 'number' && Number.isNaN(value) ? null : value;
+  }
+  return row;
+}

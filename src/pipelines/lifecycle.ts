@@ -107,14 +107,12 @@ const validateStep: Step<'validate'> = {
     });
     const targetColumn = table.columns.find((c) => c.name === target);
     const missingTargets = targetColumn ? countMissing(targetColumn) : 0;
-    const anomalies = [...report.anomalies];
-    if (missingTargets > 0) {
-      anomalies.push({ column: target, kind: 'missing_target', severity: 'error', message: `${missingTargets} rows have no value for the target "${target}"` });
-    }
-    const errors = anomalies.filter((a) => a.severity === 'error');
+    const errors = report.anomalies.filter((a) => a.severity === 'error').map((a) => a.message);
+    if (missingTargets > 0) errors.push(`${missingTargets} rows have no value for the target "${target}"`);
     if (errors.length > 0) {
-      throw new KeelError('invalid_data', `validation failed: ${errors.map((a) => a.message).join('; ')}`, { anomalies: errors });
+      throw new KeelError('invalid_data', `validation failed: ${errors.join('; ')}`, { anomalies: report.anomalies });
     }
+    const anomalies = report.anomalies;
     return { anomalies: anomalies.map(({ column, kind, severity, message }) => ({ column, kind, severity, message })) };
   },
   summary: (o) => (o.anomalies.length ? `${o.anomalies.length} warnings` : 'no anomalies'),

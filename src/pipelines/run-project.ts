@@ -27,6 +27,6 @@ export async function runProject(
     tracker: deps.tracker,
     actor: options.actor ?? 'keel run',
   };
-  const executor = new LocalExecutor(deps.stores.metadata);
+  const executor = new LocalExecutor(deps.metadata);
   return executor.run(lifecyclePipeline, ctx, options);
 }

@@ -1,0 +1,245 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Column, DataSchema, SignatureColumn, Table } from '../../src/core/index.js';
+import { importCsv, readTable, validateRows, validateTable, type RowValidation } from '../../src/data/index.js';
+import { LocalArtifactStore, openMetadataStore, type MetadataStore } from '../../src/store/index.js';
+
+let dir: string;
+let metadata: MetadataStore;
+let churn: Table;
+let schema: DataSchema;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'keel-validate-test-'));
+  metadata = await openMetadataStore('sqlite::memory:');
+  const artifacts = new LocalArtifactStore(dir);
+  const { version } = await importCsv(
+    { metadata, artifacts },
+    { dataset: 'churn', path: 'examples/churn/telco_churn.csv' },
+  );
+  churn = await readTable(await artifacts.localPath(version.artifact));
+  schema = version.schema;
+});
+
+afterAll(async () => {
+  await metadata.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** `table` with column `name` replaced by `values` (numbers → number column, else text). */
+function withColumn(table: Table, name: string, values: Float64Array | Array<string | null>): Table {
+  const column: Column =
+    values instanceof Float64Array ? { name, kind: 'number', values } : { name, kind: 'string', values };
+  return { rows: table.rows, columns: table.columns.map((c) => (c.name === name ? column : c)) };
+}
+
+function numbers(name: string): Float64Array {
+  return Float64Array.from(churn.columns.find((c) => c.name === name)?.values as Float64Array);
+}
+
+function texts(name: string): Array<string | null> {
+  return [...(churn.columns.find((c) => c.name === name)?.values as Array<string | null>)];
+}
+
+describe('validateTable', () => {
+  test('the data the schema was inferred from is clean', () => {
+    expect(validateTable(churn, schema, { idColumn: 'customerID', maxMissingShare: 0.05 })).toEqual({
+      ok: true,
+      anomalies: [],
+    });
+  });
+
+  test('a dropped column is a missing_column error', () => {
+    const dropped = { rows: churn.rows, columns: churn.columns.filter((c) => c.name !== 'tenure') };
+    const report = validateTable(dropped, schema);
+    expect(report.ok).toBe(false);
+    expect(report.anomalies).toEqual([
+      {
+        column: 'tenure',
+        kind: 'missing_column',
+        severity: 'error',
+        message: 'column "tenure" is missing (the schema expects integer values)',
+      },
+    ]);
+  });
+
+  test('an unseen category is an out_of_domain warning', () => {
+    const contract = texts('Contract');
+    contract[5] = 'Weekly';
+    const report = validateTable(withColumn(churn, 'Contract', contract), schema);
+    expect(report.ok).toBe(true);
+    expect(report.anomalies).toEqual([
+      {
+        column: 'Contract',
+        kind: 'out_of_domain',
+        severity: 'warning',
+        message: 'column "Contract": 1 of 7043 values is not among the 3 known categories, e.g. "Weekly"',
+      },
+    ]);
+  });
+
+  test('a negative charge is an out_of_range warning', () => {
+    const charges = numbers('MonthlyCharges');
+    charges[3] = -20;
+    const report = validateTable(withColumn(churn, 'MonthlyCharges', charges), schema);
+    expect(report.ok).toBe(true);
+    expect(report.anomalies).toEqual([
+      {
+        column: 'MonthlyCharges',
+        kind: 'out_of_range',
+        severity: 'warning',
+        message: 'column "MonthlyCharges": 1 of 7043 values is outside the range [18.25, 118.75], e.g. -20',
+      },
+    ]);
+  });
+
+  test('text in a numeric column is a type_mismatch error', () => {
+    const charges = Array.from(numbers('TotalCharges'), (x) => (Number.isNaN(x) ? null : String(x)));
+    charges[7] = 'abc';
+    const report = validateTable(withColumn(churn, 'TotalCharges', charges), schema);
+    expect(report.ok).toBe(false);
+    expect(report.anomalies).toEqual([
+      {
+        column: 'TotalCharges',
+        kind: 'type_mismatch',
+        severity: 'error',
+        message: 'column "TotalCharges": 1 of 7043 values is not a number, e.g. "abc"',
+      },
+    ]);
+  });
+
+  test('a fractional value in an integer column is a type_mismatch error', () => {
+    const tenure = numbers('tenure');
+    tenure[0] = 1.5;
+    const report = validateTable(withColumn(churn, 'tenure', tenure), schema);
+    expect(report.anomalies.map((a) => [a.column, a.kind, a.severity])).toEqual([['tenure', 'type_mismatch', 'error']]);
+  });
+
+  test('a repeated id is a duplicate_id error', () => {
+    const ids = texts('customerID');
+    ids[10] = ids[0];
+    const report = validateTable(withColumn(churn, 'customerID', ids), schema, { idColumn: 'customerID' });
+    expect(report.ok).toBe(false);
+    expect(report.anomalies).toEqual([
+      {
+        column: 'customerID',
+        kind: 'duplicate_id',
+        severity: 'error',
+        message: `id column "customerID": 1 of 7043 ids repeats an earlier one, e.g. ${JSON.stringify(ids[0])}`,
+      },
+    ]);
+  });
+
+  test('missing values: an error above maxMissingShare, a warning in a column that had none', () => {
+    const tenure = numbers('tenure').fill(NaN, 0, 500);
+    const spiking = withColumn(churn, 'tenure', tenure);
+
+    expect(validateTable(spiking, schema, { maxMissingShare: 0.05 }).anomalies).toEqual([
+      {
+        column: 'tenure',
+        kind: 'missing_spike',
+        severity: 'error',
+        message: 'column "tenure": 7.1% of values are missing, more than the 5% allowed',
+      },
+    ]);
+    expect(validateTable(spiking, schema).anomalies).toEqual([
+      {
+        column: 'tenure',
+        kind: 'missing_spike',
+        severity: 'warning',
+        message: 'column "tenure": 500 of 7043 values are missing (7.1%); the schema had none',
+      },
+    ]);
+  });
+
+  test('an extra column is a warning', () => {
+    const extra: Table = {
+      rows: churn.rows,
+      columns: [...churn.columns, { name: 'note', kind: 'string', values: new Array(churn.rows).fill(null) }],
+    };
+    expect(validateTable(extra, schema)).toEqual({
+      ok: true,
+      anomalies: [
+        { column: 'note', kind: 'extra_column', severity: 'warning', message: 'column "note" is not in the schema' },
+      ],
+    });
+  });
+});
+
+describe('validateRows', () => {
+  const columns: SignatureColumn[] = [
+    { name: 'tenure', type: 'integer', nullable: false },
+    { name: 'TotalCharges', type: 'float', nullable: true },
+    { name: 'Contract', type: 'categorical', nullable: true, domain: ['Month-to-month', 'One year', 'Two year'] },
+    { name: 'PaperlessBilling', type: 'boolean', nullable: true },
+  ];
+
+  test('converts valid rows to the signature columns, null for absent nullable fields, ignoring extra fields', () => {
+    const result = validateRows(
+      [
+        { tenure: 3, TotalCharges: 99.5, Contract: 'One year', PaperlessBilling: true, customerID: 'x-1' },
+        { tenure: 0, Contract: null },
+      ],
+      columns,
+    );
+    expect(result).toEqual({
+      ok: true,
+      rows: [
+        { tenure: 3, TotalCharges: 99.5, Contract: 'One year', PaperlessBilling: 1 },
+        { tenure: 0, TotalCharges: null, Contract: null, PaperlessBilling: null },
+      ],
+      anomalies: [],
+    });
+  });
+
+  test('rejects wrong types and missing required fields, naming the row and field', () => {
+    const rows = [
+      { tenure: 'abc', Contract: 'One year' },
+      { TotalCharges: 5 },
+      'not a row',
+      { tenure: 1, PaperlessBilling: 'yes' },
+    ];
+    const result = validateRows(rows, columns);
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        { row: 0, field: 'tenure', message: 'row 0, field "tenure": expected a number, got "abc"' },
+        { row: 1, field: 'tenure', message: 'row 1, field "tenure": a value is required, got nothing' },
+        { row: 2, message: 'row 2: expected an object of fields, got "not a row"' },
+        {
+          row: 3,
+          field: 'PaperlessBilling',
+          message: 'row 3, field "PaperlessBilling": expected true or false, got "yes"',
+        },
+      ],
+    } satisfies RowValidation);
+  });
+
+  test('accepts an unknown category but reports it for monitoring', () => {
+    const result = validateRows([{ tenure: 1, Contract: 'Weekly' }], columns);
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.rows[0].Contract).toBe('Weekly');
+    expect(result.ok && result.anomalies).toEqual([
+      {
+        row: 0,
+        column: 'Contract',
+        kind: 'out_of_domain',
+        severity: 'warning',
+        message: 'row 0, field "Contract": "Weekly" is not a known category',
+      },
+    ]);
+  });
+
+  test('numbers are accepted as category codes', () => {
+    const codes: SignatureColumn[] = [
+      { name: 'SeniorCitizen', type: 'categorical', nullable: false, domain: ['0', '1'] },
+    ];
+    expect(validateRows([{ SeniorCitizen: 1 }], codes)).toEqual({
+      ok: true,
+      rows: [{ SeniorCitizen: '1' }],
+      anomalies: [],
+    });
+  });
+});
