@@ -188,7 +188,7 @@ export interface Project {
   readonly file: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateProject = ajv.compile<ProjectConfig>(ProjectSchema);
 
 /** Reads `keel.yaml` from a folder (or a file path) and validates it. */
@@ -209,7 +209,7 @@ export function parseProject(text: string, file = 'keel.yaml'): ProjectConfig {
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    const line = first.linePos?.[0]?.line;
+    const line = first.linePos?.[0]?.line ?? lineAt(text, first.pos[0]);
     throw new KeelError(
       'invalid_config',
       `${file}${line ? `:${line}` : ''}: invalid YAML: ${first.message.split('\n')[0]}`,
@@ -228,6 +228,10 @@ export function parseProject(text: string, file = 'keel.yaml'): ProjectConfig {
   return value;
 }
 
+function lineAt(text: string, offset: number): number {
+  return text.slice(0, offset).split('\n').length;
+}
+
 export function projectJsonSchema(): TSchema {
   return ProjectSchema;
 }
@@ -235,8 +239,8 @@ export function projectJsonSchema(): TSchema {
 /** Ajv reports every branch of a union; the deepest error is the one a user can act on. */
 function mostSpecific(errors: ErrorObject[]): ErrorObject {
   const depth = (e: ErrorObject) => keyPath(e).split(/[.[]/).length;
-  const score = (e: ErrorObject) =>
-    depth(e) * 10 + (e.keyword === 'additionalProperties' || e.keyword === 'required' ? 5 : 0);
+  const bonus: Record<string, number> = { additionalProperties: 5, required: 5, anyOf: 3 };
+  const score = (e: ErrorObject) => depth(e) * 10 + (bonus[e.keyword] ?? 0);
   return [...errors].sort((a, b) => score(b) - score(a))[0];
 }
 
