@@ -17,7 +17,7 @@ export {
 export type { JsonObject, JsonValue } from './json.js';
 export { encodeLabels, type ClassLabel, type EncodedLabels, type TargetInput } from './labels.js';
 export type { MatrixInput } from './matrix.js';
-export type { ParamSpec, ParamSpecs, ParamValue } from './params.js';
+export type { ParamSpec, ParamSpecs, ParamValue as EstimatorParamValue } from './params.js';
 export { Rng } from './random.js';
 export {
   createEstimator,

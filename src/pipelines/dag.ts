@@ -13,8 +13,11 @@ export interface StepDefinition<Ctx, O, K extends keyof O & string = keyof O & s
   readonly version: number;
   /** Human description for `--help` and the dashboard. */
   readonly description: string;
-  /** What, besides upstream outputs, determines the result (config, a file's hash). */
-  key(ctx: Ctx): unknown;
+  /**
+   * What, besides upstream outputs, determines the result (config, a file's hash, state read
+   * from the store). Sees the upstream outputs, as `run` does.
+   */
+  key(ctx: Ctx, inputs: O): unknown;
   run(ctx: Ctx, inputs: O, meta: StepMeta): Promise<O[K]>;
   /** One line describing an output, for progress output. */
   summary?(output: O[K]): string;

@@ -11,7 +11,7 @@ import {
 } from '../core/index.js';
 import { importCsv, readTable, validateTable } from '../data/index.js';
 import { FeaturePipeline } from '../features/index.js';
-import { classificationReport, createEstimator, estimatorFromJSON, trainTestSplit } from '../ml/index.js';
+import { classificationReport, createEstimator, estimatorFromJSON, isClassifier, trainTestSplit, type Classifier } from '../ml/index.js';
 import { buildReference } from '../monitoring/index.js';
 import { createPackage, evaluateGate, Registry } from '../registry/index.js';
 import { deployDirect } from '../serving/index.js';
@@ -222,10 +222,14 @@ const evaluateStep: Step<'evaluate'> = {
     const metric = project.config.training.selectionMetric ?? defaults.selectionMetric;
     const results: LifecycleOutputs['evaluate']['results'] = [];
     for (const candidate of inputs.train.candidates) {
-      const estimator = estimatorFromJSON(JSON.parse(await text(stores.artifacts, candidate.estimator)));
-      const proba = estimator.predictProba(X);
-      const predicted = estimator.predict(X);
-      const report = classificationReport(y, predicted, proba, estimator.classes, { positiveClass: project.config.task.positiveClass });
+      const estimator = classifierFrom(JSON.parse(await text(stores.artifacts, candidate.estimator)));
+      const report = classificationReport({
+        yTrue: y,
+        yPred: estimator.predict(X),
+        proba: estimator.predictProba(X),
+        classes: estimator.classes,
+        posLabel: project.config.task.positiveClass,
+      });
       const run = tracker.resume(candidate.runId);
       const metrics = scalarMetrics(report);
       await run.logMetrics(metrics);
@@ -263,7 +267,7 @@ const registerStep: Step<'register'> = {
     const featuresJson: unknown = JSON.parse(await text(stores.artifacts, inputs.features.digest));
     const estimatorJson = JSON.parse(await text(stores.artifacts, best.estimator)) as unknown;
     const features = FeaturePipeline.fromJSON(featuresJson);
-    const estimator = estimatorFromJSON(estimatorJson);
+    const estimator = classifierFrom(estimatorJson);
     const inputsSignature = features.inputColumns();
     const pkg = createPackage({
       algorithm: best.algorithm,
@@ -293,14 +297,17 @@ const gateStep: Step<'gate'> = {
   needs: ['register', 'evaluate'],
   version: 1,
   description: 'Compare with thresholds and the current champion; bless and promote when better',
-  async key({ project, stores }) {
-    const model = modelName(project);
+  async key({ project, stores }, inputs) {
+    const { model, version } = inputs.register;
     const alias = project.config.registry?.alias ?? defaults.alias;
+    const champion = await stores.metadata.getAlias(model, alias);
     return {
       thresholds: project.config.evaluation?.thresholds,
       minImprovement: project.config.registry?.minImprovement,
       alias,
-      champion: await stores.metadata.getAlias(model, alias).catch(() => null),
+      // The decision depends on the champion it is compared with; once this candidate is the
+      // champion there is nothing to compare, as on the run that promoted it.
+      champion: champion === version ? null : champion,
     };
   },
   async run({ project, stores, registry, actor }, inputs) {
@@ -454,7 +461,18 @@ async function text(artifacts: ArtifactStore, digest: string): Promise<string> {
   return new TextDecoder().decode(await artifacts.get(digest));
 }
 
-function scalarMetrics(report: Record<string, unknown>): Record<string, number> {
+/** The lifecycle trains classifiers (regression arrives with the bike example). */
+function classifierFrom(json: unknown): Classifier {
+  const estimator = estimatorFromJSON(json);
+  if (!isClassifier(estimator)) {
+    throw new KeelError('invalid_config', `${estimator.algorithm} is not a classifier, but the task is classification`, {
+      field: 'training.candidates',
+    });
+  }
+  return estimator;
+}
+
+function scalarMetrics(report: object): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [key, value] of Object.entries(report)) if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
   return out;

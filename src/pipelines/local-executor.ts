@@ -48,7 +48,7 @@ export class LocalExecutor {
         inputHash = hashValue({
           step: step.name,
           version: step.version,
-          key: await step.key(ctx),
+          key: await step.key(ctx, outputs),
           needs: step.needs.map((need) => [need, outputHashes.get(need)]),
         });
       } catch (error) {

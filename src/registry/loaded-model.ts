@@ -1,6 +1,6 @@
 import type { DenseMatrix, ModelSignature, Row } from '../core/index.js';
 import { FeaturePipeline } from '../features/index.js';
-import { estimatorFromJSON, type Estimator } from '../ml/index.js';
+import { estimatorFromJSON, isClassifier, type Estimator } from '../ml/index.js';
 import type { ModelPackage } from './model-package.js';
 
 export type Prediction =
@@ -37,8 +37,10 @@ export class LoadedModel {
       for (let i = 0; i < matrix.rows; i++) out[i] = { value: Number(values[i]) };
       return out;
     }
-    const classes = this.estimator.classes;
-    const proba = this.estimator.predictProba(matrix);
+    const estimator = this.estimator;
+    if (!isClassifier(estimator)) throw new Error(`${estimator.algorithm} cannot predict classes`);
+    const classes = estimator.classes;
+    const proba = estimator.predictProba(matrix);
     for (let i = 0; i < matrix.rows; i++) {
       const probabilities: Record<string, number> = {};
       let best = 0;

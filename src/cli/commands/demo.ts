@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadProject, packageRoot, type Row, type Table } from '../../core/index.js';
+import { loadProject, packageRoot, rowAt, type Table } from '../../core/index.js';
 import { readTable } from '../../data/index.js';
 import { endpointName, runProject } from '../../pipelines/index.js';
 import { openWorkspace } from '../../server/index.js';
@@ -29,7 +29,7 @@ export function registerDemoCommand(program: Command): void {
 
       await serveUntilStopped(ws, options, async (server) => {
         const sent = table ? await sendSampleTraffic(server.url, endpoint, table, target, Number(options.sampleRequests) || 0) : 0;
-        const example = table ? rowOf(table, 0, target) : {};
+        const example = table ? rowAt(table, 0, [target]) : {};
         const body = JSON.stringify({ instances: [example] });
         process.stdout.write(
           `\nKeel is serving on ${server.url}\n` +
@@ -44,17 +44,6 @@ export function registerDemoCommand(program: Command): void {
     });
 }
 
-/** A row of the table as an endpoint takes it: every column but the target, typed. */
-export function rowOf(table: Table, index: number, target: string): Row {
-  const row: Record<string, unknown> = {};
-  for (const column of table.columns) {
-    if (column.name === target) continue;
-    const value = column.values[index];
-    row[column.name] = typeof value === 'number' && Number.isNaN(value) ? null : value;
-  }
-  return row;
-}
-
 async function sendSampleTraffic(url: string, endpoint: string, table: Table, target: string, count: number): Promise<number> {
   let sent = 0;
   for (let i = 0; i < Math.min(count, table.rows); i++) {
@@ -63,7 +52,7 @@ async function sendSampleTraffic(url: string, endpoint: string, table: Table, ta
     const response = await fetch(`${url}/v1/endpoints/${endpoint}/predict`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ instances: [rowOf(table, index, target)] }),
+      body: JSON.stringify({ instances: [rowAt(table, index, [target])] }),
     });
     if (response.ok) sent++;
   }
