@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import type { StepEvent } from '../pipelines/index.js';
 
 /** Plain, aligned text tables for human output. */
@@ -29,7 +30,7 @@ export function stepProgress(stream: NodeJS.WriteStream = process.stderr): (even
   const live = stream.isTTY === true;
   let total = 0;
   let index = 0;
-  const label = (step: string) => `[${index + 1}/${total}] ${step.padEnd(9)}`;
+  const label = (step: string) => `[${String(index + 1).padStart(String(total).length)}/${total}] ${step.padEnd(9)}`;
   return (event) => {
     switch (event.type) {
       case 'start':
@@ -51,4 +52,17 @@ export function stepProgress(stream: NodeJS.WriteStream = process.stderr): (even
   function finish(text: string) {
     stream.write(live ? `\r\x1b[2K${text}\n` : `${text}\n`);
   }
+}
+
+/** Option parsers for commander: a bad value is a usage error naming the option. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`must be a whole number ≥ 0, got "${value}"`);
+  return n;
 }

@@ -25,8 +25,9 @@ export type RowValidation =
  * Validates the rows of one serving request against a model's input columns. Numeric columns take
  * JSON numbers (boolean columns also `true`/`false`, stored as 1/0); categorical and string columns
  * take strings, or numbers, which are read as their decimal text (category codes); datetime
- * columns take date strings. A missing field is null when the column is nullable. Fields the
- * signature does not name are ignored. Rows are typed `unknown` because they come straight from a
+ * columns take date strings. A missing value is sent as null, accepted when the column is
+ * nullable; an absent field is a problem (usually a misspelt name). Fields the signature does not
+ * name are ignored. Rows are typed `unknown` because they come straight from a
  * request body; anything that is not an object is reported as such. Unknown categories are not rejected — the feature pipeline
  * encodes them as unknown — but are returned as `out_of_domain` anomalies for monitoring.
  */
@@ -44,8 +45,16 @@ export function validateRows(rows: readonly unknown[], columns: readonly Signatu
     const fields = row as Row;
     const out: Record<string, number | string | null> = {};
     columns.forEach((column, j) => {
-      const raw = Object.hasOwn(fields, column.name) ? fields[column.name] : undefined;
-      const converted = convert(raw, column);
+      if (!Object.hasOwn(fields, column.name)) {
+        // An absent field is more often a misspelt name than a missing value, which is sent as null.
+        problems.push({
+          row: index,
+          field: column.name,
+          message: `row ${index}: field "${column.name}" is missing (send null if its value is unknown)`,
+        });
+        return;
+      }
+      const converted = convert(fields[column.name], column);
       if (typeof converted === 'object' && converted !== null) {
         problems.push({
           row: index,

@@ -176,11 +176,11 @@ describe('validateRows', () => {
     { name: 'PaperlessBilling', type: 'boolean', nullable: true },
   ];
 
-  test('converts valid rows to the signature columns, null for absent nullable fields, ignoring extra fields', () => {
+  test('converts valid rows to the signature columns, null for missing values, ignoring extra fields', () => {
     const result = validateRows(
       [
         { tenure: 3, TotalCharges: 99.5, Contract: 'One year', PaperlessBilling: true, customerID: 'x-1' },
-        { tenure: 0, Contract: null },
+        { tenure: 0, TotalCharges: null, Contract: null, PaperlessBilling: null },
       ],
       columns,
     );
@@ -194,31 +194,34 @@ describe('validateRows', () => {
     });
   });
 
-  test('rejects wrong types and missing required fields, naming the row and field', () => {
+  test('rejects wrong types, absent fields and missing required values, naming the row and field', () => {
+    const full = { tenure: 1, TotalCharges: 5, Contract: 'One year', PaperlessBilling: false };
     const rows = [
-      { tenure: 'abc', Contract: 'One year' },
-      { TotalCharges: 5 },
+      { ...full, tenure: 'abc' },
+      { ...full, tenure: null },
       'not a row',
-      { tenure: 1, PaperlessBilling: 'yes' },
+      { ...full, PaperlessBilling: 'yes' },
+      { Tenure: 1, TotalCharges: 5, Contract: 'One year', PaperlessBilling: false },
     ];
     const result = validateRows(rows, columns);
     expect(result).toEqual({
       ok: false,
       problems: [
         { row: 0, field: 'tenure', message: 'row 0, field "tenure": expected a number, got "abc"' },
-        { row: 1, field: 'tenure', message: 'row 1, field "tenure": a value is required, got nothing' },
+        { row: 1, field: 'tenure', message: 'row 1, field "tenure": a value is required, got null' },
         { row: 2, message: 'row 2: expected an object of fields, got "not a row"' },
         {
           row: 3,
           field: 'PaperlessBilling',
           message: 'row 3, field "PaperlessBilling": expected true or false, got "yes"',
         },
+        { row: 4, field: 'tenure', message: 'row 4: field "tenure" is missing (send null if its value is unknown)' },
       ],
     } satisfies RowValidation);
   });
 
   test('accepts an unknown category but reports it for monitoring', () => {
-    const result = validateRows([{ tenure: 1, Contract: 'Weekly' }], columns);
+    const result = validateRows([{ tenure: 1, TotalCharges: null, Contract: 'Weekly', PaperlessBilling: null }], columns);
     expect(result.ok).toBe(true);
     expect(result.ok && result.rows[0].Contract).toBe('Weekly');
     expect(result.ok && result.anomalies).toEqual([

@@ -64,6 +64,13 @@ describe('the HTTP server', () => {
     expect(body.error.message).toContain('tenure');
   });
 
+  it('refuses a row with a misspelt field instead of guessing its value', async () => {
+    const { tenure: _tenure, ...withoutTenure } = row;
+    const { status, body } = await predict({ instances: [{ ...withoutTenure, Tenure: 12 }] });
+    expect(status).toBe(400);
+    expect(body.error.message).toBe('row 0: field "tenure" is missing (send null if its value is unknown)');
+  });
+
   it('refuses malformed JSON, a body without instances and an unknown endpoint', async () => {
     const malformed = await predict(null, 'churn', '{"instances": [');
     expect(malformed.status).toBe(400);

@@ -4,7 +4,7 @@ import { loadProject, packageRoot, rowAt, type Table } from '../../core/index.js
 import { readTable } from '../../data/index.js';
 import { endpointName, runProject } from '../../pipelines/index.js';
 import { openWorkspace } from '../../server/index.js';
-import { stepProgress } from '../output.js';
+import { nonNegativeInt, stepProgress } from '../output.js';
 import { serveUntilStopped } from './serve.js';
 
 export const demoProjectDir = join(packageRoot, 'examples', 'churn');
@@ -15,8 +15,8 @@ export function registerDemoCommand(program: Command): void {
     .description('Run the churn example end to end, deploy endpoint "churn" and serve it with the dashboard')
     .option('--port <port>', 'port to listen on (default $PORT or 4040)')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--sample-requests <n>', 'predictions to send first so the dashboard has traffic', '100')
-    .action(async (options: { port?: string; host: string; sampleRequests: string }) => {
+    .option('--sample-requests <n>', 'predictions to send first so the dashboard has traffic', nonNegativeInt, 500)
+    .action(async (options: { port?: string; host: string; sampleRequests: number }) => {
       const project = loadProject(demoProjectDir);
       const ws = await openWorkspace();
       process.stderr.write(`Keel demo: the churn project (${project.file})\nWorkspace: ${ws.config.home}\n\n`);
@@ -28,7 +28,7 @@ export function registerDemoCommand(program: Command): void {
       const target = project.config.task.target;
 
       await serveUntilStopped(ws, options, async (server) => {
-        const sent = table ? await sendSampleTraffic(server.url, endpoint, table, target, Number(options.sampleRequests) || 0) : 0;
+        const sent = table ? await sendSampleTraffic(server.url, endpoint, table, target, options.sampleRequests) : 0;
         const example = table ? rowAt(table, 0, [target]) : {};
         const body = JSON.stringify({ instances: [example] });
         process.stdout.write(

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openWorkspace } from '../../server/index.js';
-import { fmtNumber, formatTable, printJson } from '../output.js';
+import { fmtNumber, formatTable, positiveInt, printJson } from '../output.js';
 
 export function registerRunsCommands(program: Command): void {
   const runs = program.command('runs').description('Tracked training runs');
@@ -8,7 +8,7 @@ export function registerRunsCommands(program: Command): void {
     .command('list')
     .description('List runs, newest first')
     .option('--experiment <name>', 'only runs of this experiment (project)')
-    .option('--limit <n>', 'how many', (v) => positiveInt(v, '--limit'), 20)
+    .option('--limit <n>', 'how many', positiveInt, 20)
     .option('--json', 'print JSON')
     .action(async (options: { experiment?: string; limit: number; json?: boolean }) => {
       const workspace = await openWorkspace();
@@ -28,8 +28,3 @@ export function registerRunsCommands(program: Command): void {
     });
 }
 
-export function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number, got "${value}"`);
-  return n;
-}
