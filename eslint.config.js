@@ -15,7 +15,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(core|store|data|features|ml|tracking|registry|pipelines|serving|monitoring|server|cli)/(?!index\\.js$)',
+              regex:
+                '^\\.\\./(core|store|data|features|ml|tracking|registry|pipelines|serving|monitoring|server|cli)/(?!index\\.js$)',
               message: 'Import another module through its index.ts only.',
             },
           ],

@@ -11,7 +11,9 @@ import { registerServerCommand } from './commands/server.js';
 
 const program = new Command()
   .name('keel')
-  .description('Keel: data → validated → trained → evaluated → registered → deployed → monitored.\nState lives in $KEEL_HOME (default ./.keel).')
+  .description(
+    'Keel: data → validated → trained → evaluated → registered → deployed → monitored.\nState lives in $KEEL_HOME (default ./.keel).',
+  )
   .version(keelVersion)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();

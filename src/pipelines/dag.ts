@@ -44,7 +44,10 @@ export function topologicalOrder<Ctx, O>(pipeline: Pipeline<Ctx, O>): StepDefini
   const visit = (step: StepDefinition<Ctx, O>, path: string[]) => {
     if (state.get(step.name) === 'done') return;
     if (state.get(step.name) === 'visiting') {
-      throw new KeelError('invalid_config', `pipeline "${pipeline.name}" has a cycle: ${[...path, step.name].join(' → ')}`);
+      throw new KeelError(
+        'invalid_config',
+        `pipeline "${pipeline.name}" has a cycle: ${[...path, step.name].join(' → ')}`,
+      );
     }
     state.set(step.name, 'visiting');
     for (const need of step.needs) {

@@ -11,7 +11,14 @@ import {
 } from '../core/index.js';
 import { importCsv, readTable, validateTable } from '../data/index.js';
 import { FeaturePipeline } from '../features/index.js';
-import { classificationReport, createEstimator, estimatorFromJSON, isClassifier, trainTestSplit, type Classifier } from '../ml/index.js';
+import {
+  classificationReport,
+  createEstimator,
+  estimatorFromJSON,
+  isClassifier,
+  trainTestSplit,
+  type Classifier,
+} from '../ml/index.js';
 import { buildReference } from '../monitoring/index.js';
 import { createPackage, evaluateGate, Registry } from '../registry/index.js';
 import { deployDirect } from '../serving/index.js';
@@ -70,7 +77,8 @@ const importStep: Step<'import'> = {
     });
     return { datasetVersionId: version.id, dataset, version: version.version, rows: version.rows, created };
   },
-  summary: (o) => `${o.dataset} v${o.version}, ${o.rows.toLocaleString('en-US')} rows${o.created ? '' : ' (already imported)'}`,
+  summary: (o) =>
+    `${o.dataset} v${o.version}, ${o.rows.toLocaleString('en-US')} rows${o.created ? '' : ' (already imported)'}`,
 };
 
 const profileStep: Step<'profile'> = {
@@ -78,12 +86,18 @@ const profileStep: Step<'profile'> = {
   needs: ['import'],
   version: 1,
   description: 'Profile the columns, infer the schema and choose feature roles',
-  key: ({ project }) => ({ task: project.config.task, features: project.config.features, exclude: project.config.data.exclude }),
+  key: ({ project }) => ({
+    task: project.config.task,
+    features: project.config.features,
+    exclude: project.config.data.exclude,
+  }),
   async run({ project, stores }, { import: imported }) {
     const version = await datasetVersion(stores.metadata, imported.datasetVersionId);
     return { columns: version.schema.columns.length, ...featureRoles(project, version.schema.columns) };
   },
-  summary: (o) => `${o.numeric.length} numeric, ${o.categorical.length} categorical features` + (o.excluded.length ? `; ignoring ${o.excluded.join(', ')}` : ''),
+  summary: (o) =>
+    `${o.numeric.length} numeric, ${o.categorical.length} categorical features` +
+    (o.excluded.length ? `; ignoring ${o.excluded.join(', ')}` : ''),
 };
 
 const validateStep: Step<'validate'> = {
@@ -96,9 +110,13 @@ const validateStep: Step<'validate'> = {
     const version = await datasetVersion(stores.metadata, inputs.import.datasetVersionId);
     const { target, idColumn } = project.config.task;
     if (!version.schema.columns.some((c) => c.name === target)) {
-      throw new KeelError('invalid_data', `the target column "${target}" is not in dataset ${version.dataset} v${version.version}`, {
-        field: 'task.target',
-      });
+      throw new KeelError(
+        'invalid_data',
+        `the target column "${target}" is not in dataset ${version.dataset} v${version.version}`,
+        {
+          field: 'task.target',
+        },
+      );
     }
     const table = await readTable(await stores.artifacts.localPath(version.artifact));
     const report = validateTable(table, version.schema, {
@@ -123,7 +141,11 @@ const splitStep: Step<'split'> = {
   needs: ['import', 'validate'],
   version: 1,
   description: 'Split deterministically into train and test (seeded; stratified for classification)',
-  key: ({ project }) => ({ split: project.config.split, target: project.config.task.target, task: project.config.task.type }),
+  key: ({ project }) => ({
+    split: project.config.split,
+    target: project.config.task.target,
+    task: project.config.task.type,
+  }),
   async run({ project, stores }, inputs) {
     const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
     const split = project.config.split ?? {};
@@ -138,7 +160,8 @@ const splitStep: Step<'split'> = {
     const ref = await stores.artifacts.put(encodeSplit(train, test));
     return { digest: ref.digest, train: train.length, test: test.length, method, seed };
   },
-  summary: (o) => `${o.method}, ${o.train.toLocaleString('en-US')} train / ${o.test.toLocaleString('en-US')} test (seed ${o.seed})`,
+  summary: (o) =>
+    `${o.method}, ${o.train.toLocaleString('en-US')} train / ${o.test.toLocaleString('en-US')} test (seed ${o.seed})`,
 };
 
 const featuresStep: Step<'features'> = {
@@ -211,7 +234,10 @@ const evaluateStep: Step<'evaluate'> = {
   needs: ['import', 'split', 'features', 'train'],
   version: 1,
   description: 'Evaluate every candidate on the test rows and pick the best',
-  key: ({ project }) => ({ selectionMetric: project.config.training.selectionMetric, positive: project.config.task.positiveClass }),
+  key: ({ project }) => ({
+    selectionMetric: project.config.training.selectionMetric,
+    positive: project.config.task.positiveClass,
+  }),
   async run({ project, stores, tracker }, inputs) {
     const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
     const { test } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
@@ -239,15 +265,22 @@ const evaluateStep: Step<'evaluate'> = {
     }
     const best = [...results].sort((a, b) => (b.metrics[metric] ?? -Infinity) - (a.metrics[metric] ?? -Infinity))[0];
     if (!best || best.metrics[metric] === undefined) {
-      throw new KeelError('invalid_config', `selection metric "${metric}" was not measured; use one of ${Object.keys(results[0]?.metrics ?? {}).join(', ')}`, {
-        field: 'training.selectionMetric',
-      });
+      throw new KeelError(
+        'invalid_config',
+        `selection metric "${metric}" was not measured; use one of ${Object.keys(results[0]?.metrics ?? {}).join(', ')}`,
+        {
+          field: 'training.selectionMetric',
+        },
+      );
     }
     return { results, best: best.runId };
   },
   summary: (o) => {
     const best = o.results.find((r) => r.runId === o.best);
-    return o.results.map((r) => `${r.name} roc_auc ${fmt(r.metrics.roc_auc)}`).join(', ') + (best ? ` → best ${best.name}` : '');
+    return (
+      o.results.map((r) => `${r.name} roc_auc ${fmt(r.metrics.roc_auc)}`).join(', ') +
+      (best ? ` → best ${best.name}` : '')
+    );
   },
 };
 
@@ -341,7 +374,9 @@ const gateStep: Step<'gate'> = {
     };
   },
   summary: (o) =>
-    o.passed ? `v${o.candidate} is ${'champion'}` : `v${o.candidate} not promoted (${o.reasons.filter((r) => /below|above|not/.test(r)).join('; ')})`,
+    o.passed
+      ? `v${o.candidate} is ${'champion'}`
+      : `v${o.candidate} not promoted (${o.reasons.filter((r) => /below|above|not/.test(r)).join('; ')})`,
 };
 
 const deployStep: Step<'deploy'> = {
@@ -354,12 +389,23 @@ const deployStep: Step<'deploy'> = {
     const endpoint = endpointName(project);
     const { model, champion } = inputs.gate;
     if (champion === null) {
-      throw new KeelError('failed_precondition', `no version of "${model}" passed the gate, so there is nothing to deploy: ${inputs.gate.reasons.join('; ')}`);
+      throw new KeelError(
+        'failed_precondition',
+        `no version of "${model}" passed the gate, so there is nothing to deploy: ${inputs.gate.reasons.join('; ')}`,
+      );
     }
     const current = await stores.metadata.getEndpoint(endpoint);
-    const serving = current?.policy.routes.length === 1 && current.policy.routes[0].model === model && current.policy.routes[0].version === champion;
+    const serving =
+      current?.policy.routes.length === 1 &&
+      current.policy.routes[0].model === model &&
+      current.policy.routes[0].version === champion;
     if (!serving) {
-      await deployDirect(stores.metadata, endpoint, { name: model, version: champion }, { actor, reason: `pipeline deployed ${model}@${champion}` });
+      await deployDirect(
+        stores.metadata,
+        endpoint,
+        { name: model, version: champion },
+        { actor, reason: `pipeline deployed ${model}@${champion}` },
+      );
     }
     return { endpoint, model, version: champion, changed: !serving };
   },
@@ -368,9 +414,18 @@ const deployStep: Step<'deploy'> = {
 
 export const lifecyclePipeline: Pipeline<LifecycleContext, LifecycleOutputs> = {
   name: 'lifecycle',
-  steps: [importStep, profileStep, validateStep, splitStep, featuresStep, trainStep, evaluateStep, registerStep, gateStep, deployStep] as ReadonlyArray<
-    StepDefinition<LifecycleContext, LifecycleOutputs>
-  >,
+  steps: [
+    importStep,
+    profileStep,
+    validateStep,
+    splitStep,
+    featuresStep,
+    trainStep,
+    evaluateStep,
+    registerStep,
+    gateStep,
+    deployStep,
+  ] as ReadonlyArray<StepDefinition<LifecycleContext, LifecycleOutputs>>,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -398,9 +453,13 @@ export function featureRoles(project: Project, columns: readonly ColumnSchema[])
   const names = new Set(columns.map((c) => c.name));
   for (const listed of [...(project.config.features?.numeric ?? []), ...(project.config.features?.categorical ?? [])]) {
     if (!names.has(listed)) {
-      throw new KeelError('invalid_config', `features: column "${listed}" is not in the dataset (columns: ${[...names].join(', ')})`, {
-        field: 'features',
-      });
+      throw new KeelError(
+        'invalid_config',
+        `features: column "${listed}" is not in the dataset (columns: ${[...names].join(', ')})`,
+        {
+          field: 'features',
+        },
+      );
     }
   }
   const numeric: string[] = [];
@@ -424,14 +483,18 @@ async function datasetVersion(metadata: MetadataStore, id: string): Promise<Data
   return version;
 }
 
-async function loadDataset(stores: LifecycleContext['stores'], id: string): Promise<{ version: DatasetVersion; table: Table }> {
+async function loadDataset(
+  stores: LifecycleContext['stores'],
+  id: string,
+): Promise<{ version: DatasetVersion; table: Table }> {
   const version = await datasetVersion(stores.metadata, id);
   return { version, table: await readTable(await stores.artifacts.localPath(version.artifact)) };
 }
 
 function targetValues(table: Table, target: string): Array<string | number> {
   const column = table.columns.find((c) => c.name === target);
-  if (!column) throw new KeelError('invalid_config', `the target column "${target}" is not in the data`, { field: 'task.target' });
+  if (!column)
+    throw new KeelError('invalid_config', `the target column "${target}" is not in the data`, { field: 'task.target' });
   return column.kind === 'number' ? Array.from(column.values) : column.values.map((v) => v ?? '');
 }
 
@@ -465,16 +528,21 @@ async function text(artifacts: ArtifactStore, digest: string): Promise<string> {
 function classifierFrom(json: unknown): Classifier {
   const estimator = estimatorFromJSON(json);
   if (!isClassifier(estimator)) {
-    throw new KeelError('invalid_config', `${estimator.algorithm} is not a classifier, but the task is classification`, {
-      field: 'training.candidates',
-    });
+    throw new KeelError(
+      'invalid_config',
+      `${estimator.algorithm} is not a classifier, but the task is classification`,
+      {
+        field: 'training.candidates',
+      },
+    );
   }
   return estimator;
 }
 
 function scalarMetrics(report: object): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(report)) if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
+  for (const [key, value] of Object.entries(report))
+    if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
   return out;
 }
 

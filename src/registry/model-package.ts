@@ -1,9 +1,4 @@
-import {
-  KeelError,
-  keelVersion,
-  type ModelSignature,
-  type ReferenceProfile,
-} from '../core/index.js';
+import { KeelError, keelVersion, type ModelSignature, type ReferenceProfile } from '../core/index.js';
 
 /**
  * A model package is everything needed to serve a model with no access to its training data:

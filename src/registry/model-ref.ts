@@ -9,9 +9,12 @@ export type ModelRef =
 export function parseModelRef(ref: string): ModelRef {
   const match = /^([a-z0-9][a-z0-9_-]*)(?:@([A-Za-z0-9_-]+))?$/.exec(ref.trim());
   if (!match) {
-    throw invalidArgument(`"${ref}" is not a model reference: use NAME, NAME@VERSION or NAME@ALIAS (e.g. churn@champion)`, {
-      field: 'model',
-    });
+    throw invalidArgument(
+      `"${ref}" is not a model reference: use NAME, NAME@VERSION or NAME@ALIAS (e.g. churn@champion)`,
+      {
+        field: 'model',
+      },
+    );
   }
   const [, name, suffix] = match;
   if (suffix === undefined || suffix === 'latest') return { name, latest: true };

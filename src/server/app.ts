@@ -26,7 +26,11 @@ export interface ServerDeps {
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 128 });
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }));
 const ErrorSchema = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Record(Type.String(), Type.Unknown()) }),
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Record(Type.String(), Type.Unknown()),
+  }),
 });
 
 /**
@@ -40,7 +44,11 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'Keel API', version: keelVersion, description: 'Datasets, runs, models, endpoints, monitoring and inference.' },
+      info: {
+        title: 'Keel API',
+        version: keelVersion,
+        description: 'Datasets, runs, models, endpoints, monitoring and inference.',
+      },
     },
   });
 
@@ -61,7 +69,14 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
   }));
   app.get<{ Params: { name: string } }>(
     '/api/v1/datasets/:name',
-    { schema: { tags: ['datasets'], summary: 'Versions of a dataset, newest first, with profile and schema', params: Type.Object({ name: Name }), response: { 404: ErrorSchema } } },
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Versions of a dataset, newest first, with profile and schema',
+        params: Type.Object({ name: Name }),
+        response: { 404: ErrorSchema },
+      },
+    },
     async (request) => {
       const versions = await metadata.listDatasetVersions(request.params.name);
       if (versions.length === 0) throw notFound(`no dataset named "${request.params.name}"`, { field: 'name' });
@@ -72,12 +87,22 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
   // --- runs
   app.get<{ Querystring: { limit?: number; experiment?: string } }>(
     '/api/v1/runs',
-    { schema: { tags: ['runs'], summary: 'Runs, newest first', querystring: Type.Object({ limit: Limit, experiment: Type.Optional(Type.String()) }) } },
-    async (request) => ({ runs: await metadata.listRuns({ limit: request.query.limit ?? 100, experiment: request.query.experiment }) }),
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Runs, newest first',
+        querystring: Type.Object({ limit: Limit, experiment: Type.Optional(Type.String()) }),
+      },
+    },
+    async (request) => ({
+      runs: await metadata.listRuns({ limit: request.query.limit ?? 100, experiment: request.query.experiment }),
+    }),
   );
   app.get<{ Params: { id: string } }>(
     '/api/v1/runs/:id',
-    { schema: { tags: ['runs'], summary: 'One run', params: Type.Object({ id: Name }), response: { 404: ErrorSchema } } },
+    {
+      schema: { tags: ['runs'], summary: 'One run', params: Type.Object({ id: Name }), response: { 404: ErrorSchema } },
+    },
     async (request) => {
       const run = await metadata.getRun(request.params.id);
       if (!run) throw notFound(`no run with id "${request.params.id}"`, { field: 'id' });
@@ -91,7 +116,14 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
   }));
   app.get<{ Params: { name: string } }>(
     '/api/v1/models/:name',
-    { schema: { tags: ['models'], summary: 'A model with its versions and alias history', params: Type.Object({ name: Name }), response: { 404: ErrorSchema } } },
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'A model with its versions and alias history',
+        params: Type.Object({ name: Name }),
+        response: { 404: ErrorSchema },
+      },
+    },
     async (request) => {
       const model = await metadata.getRegisteredModel(request.params.name);
       if (!model) throw notFound(`no model named "${request.params.name}"`, { field: 'name' });
@@ -104,12 +136,23 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
   );
 
   // --- endpoints
-  app.get('/api/v1/endpoints', { schema: { tags: ['endpoints'], summary: 'Endpoints and their traffic policies' } }, async () => ({
-    endpoints: await metadata.listEndpoints(),
-  }));
+  app.get(
+    '/api/v1/endpoints',
+    { schema: { tags: ['endpoints'], summary: 'Endpoints and their traffic policies' } },
+    async () => ({
+      endpoints: await metadata.listEndpoints(),
+    }),
+  );
   app.get<{ Params: { name: string } }>(
     '/api/v1/endpoints/:name',
-    { schema: { tags: ['endpoints'], summary: 'An endpoint with its audit events', params: Type.Object({ name: Name }), response: { 404: ErrorSchema } } },
+    {
+      schema: {
+        tags: ['endpoints'],
+        summary: 'An endpoint with its audit events',
+        params: Type.Object({ name: Name }),
+        response: { 404: ErrorSchema },
+      },
+    },
     async (request) => {
       const endpoint = await metadata.getEndpoint(request.params.name);
       if (!endpoint) throw notFound(`no endpoint named "${request.params.name}"`, { field: 'name' });
@@ -133,10 +176,20 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
   // --- pipelines
   app.get<{ Querystring: { limit?: number } }>(
     '/api/v1/pipeline-runs',
-    { schema: { tags: ['pipelines'], summary: 'Pipeline runs with their steps, newest first', querystring: Type.Object({ limit: Limit }) } },
+    {
+      schema: {
+        tags: ['pipelines'],
+        summary: 'Pipeline runs with their steps, newest first',
+        querystring: Type.Object({ limit: Limit }),
+      },
+    },
     async (request) => {
       const runs = await metadata.listPipelineRuns(request.query.limit ?? 20);
-      return { pipelineRuns: await Promise.all(runs.map(async (run) => ({ ...run, steps: await metadata.listStepRuns(run.id) }))) };
+      return {
+        pipelineRuns: await Promise.all(
+          runs.map(async (run) => ({ ...run, steps: await metadata.listStepRuns(run.id) })),
+        ),
+      };
     },
   );
 
@@ -168,7 +221,13 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     const body = request.body as { instances?: unknown } | undefined;
     const rows = Array.isArray(body?.instances) ? body.instances.length : 0;
     const errorCode = reply.statusCode >= 400 ? String(reply.statusCode) : null;
-    runtime.recordRequest((request.params as { name: string }).name, reply.statusCode, rows, reply.elapsedTime, errorCode);
+    runtime.recordRequest(
+      (request.params as { name: string }).name,
+      reply.statusCode,
+      rows,
+      reply.elapsedTime,
+      errorCode,
+    );
   });
 
   // --- dashboard

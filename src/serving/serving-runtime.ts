@@ -136,7 +136,8 @@ function checkInstances(instances: unknown, maxRows: number): Row[] {
       field: 'instances',
     });
   }
-  if (instances.length === 0) throw invalidArgument('"instances" is empty: send at least one row', { field: 'instances' });
+  if (instances.length === 0)
+    throw invalidArgument('"instances" is empty: send at least one row', { field: 'instances' });
   if (instances.length > maxRows) {
     throw new KeelError('payload_too_large', `"instances" has ${instances.length} rows; the limit is ${maxRows}`, {
       field: 'instances',

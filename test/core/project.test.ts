@@ -21,8 +21,15 @@ function configError(text: string): KeelError {
 describe('the project file (keel.yaml)', () => {
   it('loads the churn example', () => {
     const project = loadProject(churnProjectDir);
-    expect(project.config.task).toMatchObject({ type: 'binary_classification', target: 'Churn', idColumn: 'customerID' });
-    expect(project.config.training.candidates.map((c) => c.algorithm)).toEqual(['logistic_regression', 'decision_tree']);
+    expect(project.config.task).toMatchObject({
+      type: 'binary_classification',
+      target: 'Churn',
+      idColumn: 'customerID',
+    });
+    expect(project.config.training.candidates.map((c) => c.algorithm)).toEqual([
+      'logistic_regression',
+      'decision_tree',
+    ]);
     expect(project.config.evaluation?.thresholds?.roc_auc).toEqual({ min: 0.8 });
   });
 

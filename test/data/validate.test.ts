@@ -221,7 +221,10 @@ describe('validateRows', () => {
   });
 
   test('accepts an unknown category but reports it for monitoring', () => {
-    const result = validateRows([{ tenure: 1, TotalCharges: null, Contract: 'Weekly', PaperlessBilling: null }], columns);
+    const result = validateRows(
+      [{ tenure: 1, TotalCharges: null, Contract: 'Weekly', PaperlessBilling: null }],
+      columns,
+    );
     expect(result.ok).toBe(true);
     expect(result.ok && result.rows[0].Contract).toBe('Weekly');
     expect(result.ok && result.anomalies).toEqual([

@@ -20,7 +20,9 @@ function normalTable(n: number, mean: number, seed: number): Table {
     // Box–Muller from the seeded generator.
     values[i] = mean + Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   }
-  const plan = Array.from({ length: n }, (_, i) => (i % 10 < 7 ? 'Month-to-month' : i % 10 < 9 ? 'One year' : 'Two year'));
+  const plan = Array.from({ length: n }, (_, i) =>
+    i % 10 < 7 ? 'Month-to-month' : i % 10 < 9 ? 'One year' : 'Two year',
+  );
   return {
     rows: n,
     columns: [
@@ -51,7 +53,10 @@ describe('reference profile and PSI', () => {
     expect(x.edges).toHaveLength(9);
     expect(x.edges[4]).toBeCloseTo(0, 1);
     for (const share of x.shares) expect(share).toBeCloseTo(0.1, 3);
-    expect(plan).toMatchObject({ kind: 'categorical', shares: { 'Month-to-month': 0.7, 'One year': 0.2, 'Two year': 0.1 } });
+    expect(plan).toMatchObject({
+      kind: 'categorical',
+      shares: { 'Month-to-month': 0.7, 'One year': 0.2, 'Two year': 0.1 },
+    });
   });
 
   it('is near zero for a sample of the same distribution', () => {
@@ -68,8 +73,18 @@ describe('reference profile and PSI', () => {
   });
 
   it('counts missing and unseen values as their own bins', () => {
-    expect(psi(x, Array.from({ length: 100 }, () => null))).toBeGreaterThan(1);
-    expect(psi(plan, Array.from({ length: 100 }, () => 'Lifetime'))).toBeGreaterThan(1);
+    expect(
+      psi(
+        x,
+        Array.from({ length: 100 }, () => null),
+      ),
+    ).toBeGreaterThan(1);
+    expect(
+      psi(
+        plan,
+        Array.from({ length: 100 }, () => 'Lifetime'),
+      ),
+    ).toBeGreaterThan(1);
   });
 
   it('interpolates quantiles as NumPy does', () => {

@@ -115,14 +115,16 @@ describe('the local executor', () => {
   it('rejects a pipeline with a cycle or an unknown dependency', () => {
     const cyclic: Pipeline<Ctx, Outputs> = {
       name: 'cyclic',
-      steps: [
-        { ...pipeline.steps[1], needs: ['report'] },
-        pipeline.steps[2],
-        pipeline.steps[0],
-      ] as Pipeline<Ctx, Outputs>['steps'],
+      steps: [{ ...pipeline.steps[1], needs: ['report'] }, pipeline.steps[2], pipeline.steps[0]] as Pipeline<
+        Ctx,
+        Outputs
+      >['steps'],
     };
     expect(() => topologicalOrder(cyclic)).toThrow(/has a cycle: source → report → double → source|has a cycle/);
-    const dangling = { name: 'dangling', steps: [{ ...pipeline.steps[0], needs: ['nope'] }] } as unknown as Pipeline<Ctx, Outputs>;
+    const dangling = { name: 'dangling', steps: [{ ...pipeline.steps[0], needs: ['nope'] }] } as unknown as Pipeline<
+      Ctx,
+      Outputs
+    >;
     expect(() => topologicalOrder(dangling)).toThrow('step "report" needs "nope", which is not in the pipeline');
   });
 });

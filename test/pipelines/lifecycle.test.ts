@@ -37,9 +37,25 @@ describe('the churn lifecycle, end to end', () => {
     const { numeric, categorical } = first.outputs.profile;
     expect([...numeric, ...categorical].sort()).toEqual(
       [
-        'gender', 'SeniorCitizen', 'Partner', 'Dependents', 'tenure', 'PhoneService', 'MultipleLines', 'InternetService',
-        'OnlineSecurity', 'OnlineBackup', 'DeviceProtection', 'TechSupport', 'StreamingTV', 'StreamingMovies', 'Contract',
-        'PaperlessBilling', 'PaymentMethod', 'MonthlyCharges', 'TotalCharges',
+        'gender',
+        'SeniorCitizen',
+        'Partner',
+        'Dependents',
+        'tenure',
+        'PhoneService',
+        'MultipleLines',
+        'InternetService',
+        'OnlineSecurity',
+        'OnlineBackup',
+        'DeviceProtection',
+        'TechSupport',
+        'StreamingTV',
+        'StreamingMovies',
+        'Contract',
+        'PaperlessBilling',
+        'PaymentMethod',
+        'MonthlyCharges',
+        'TotalCharges',
       ].sort(),
     );
     expect(numeric).toEqual(expect.arrayContaining(['tenure', 'MonthlyCharges', 'TotalCharges']));
@@ -61,8 +77,11 @@ describe('the churn lifecycle, end to end', () => {
       expect(run).toMatchObject({ status: 'finished', experiment: 'churn', pipelineRunId: first.run.id });
       expect(run?.params.algorithm).toBe(r.name);
       expect(run?.datasetVersionIds).toEqual([first.outputs.import.datasetVersionId]);
-      for (const key of ['accuracy', 'precision', 'recall', 'f1', 'roc_auc']) expect(run?.metrics[key]).toBeTypeOf('number');
-      expect(run?.artifacts.map((a) => a.path)).toEqual(expect.arrayContaining(['model/estimator.json', 'evaluation/report.json']));
+      for (const key of ['accuracy', 'precision', 'recall', 'f1', 'roc_auc'])
+        expect(run?.metrics[key]).toBeTypeOf('number');
+      expect(run?.artifacts.map((a) => a.path)).toEqual(
+        expect.arrayContaining(['model/estimator.json', 'evaluation/report.json']),
+      );
     }
   });
 
@@ -98,7 +117,13 @@ describe('the churn lifecycle, end to end', () => {
         if (e.type === 'cached' || e.type === 'done') events.push(`${e.step}:${e.type}`);
       },
     });
-    expect(events.slice(0, 5)).toEqual(['import:cached', 'profile:cached', 'validate:cached', 'split:cached', 'features:cached']);
+    expect(events.slice(0, 5)).toEqual([
+      'import:cached',
+      'profile:cached',
+      'validate:cached',
+      'split:cached',
+      'features:cached',
+    ]);
     expect(events).toContain('train:done');
     expect(result.outputs.register.version).toBe(2);
   });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decodePackage, evaluateGate, parseModelRef, PACKAGE_FORMAT } from '../../src/registry/index.js';
 
-const policy = { thresholds: { roc_auc: { min: 0.8 }, accuracy: { min: 0.75 } }, selectionMetric: 'roc_auc', minImprovement: 0.01 };
+const policy = {
+  thresholds: { roc_auc: { min: 0.8 }, accuracy: { min: 0.75 } },
+  selectionMetric: 'roc_auc',
+  minImprovement: 0.01,
+};
 
 describe('the champion/challenger gate', () => {
   it('blesses a candidate that meets every threshold when there is no champion', () => {
@@ -17,10 +21,16 @@ describe('the champion/challenger gate', () => {
   });
 
   it('refuses a candidate that does not beat the champion by the minimum improvement', () => {
-    const decision = evaluateGate(policy, { roc_auc: 0.845, accuracy: 0.8 }, { version: 3, metrics: { roc_auc: 0.84 } });
+    const decision = evaluateGate(
+      policy,
+      { roc_auc: 0.845, accuracy: 0.8 },
+      { version: 3, metrics: { roc_auc: 0.84 } },
+    );
     expect(decision.passed).toBe(false);
     expect(decision.reasons.join('\n')).toContain('does not beat champion v3 (0.84) by 0.01');
-    expect(evaluateGate(policy, { roc_auc: 0.86, accuracy: 0.8 }, { version: 3, metrics: { roc_auc: 0.84 } }).passed).toBe(true);
+    expect(
+      evaluateGate(policy, { roc_auc: 0.86, accuracy: 0.8 }, { version: 3, metrics: { roc_auc: 0.84 } }).passed,
+    ).toBe(true);
   });
 
   it('treats an unmeasured thresholded metric as a failure', () => {
@@ -41,9 +51,11 @@ describe('model packages', () => {
   it('reject corrupted bytes, foreign JSON and other format versions with clear errors', () => {
     expect(() => decodePackage('{"format": "keel.model-package", ', 'pkg')).toThrow(/pkg is corrupted: not valid JSON/);
     expect(() => decodePackage('{"hello": 1}', 'pkg')).toThrow(/pkg is not a Keel model package/);
-    expect(() => decodePackage(JSON.stringify({ format: PACKAGE_FORMAT, formatVersion: 99, keelVersion: '9.0.0' }), 'pkg')).toThrow(
-      /package format version 99 \(written by Keel 9\.0\.0\)/,
+    expect(() =>
+      decodePackage(JSON.stringify({ format: PACKAGE_FORMAT, formatVersion: 99, keelVersion: '9.0.0' }), 'pkg'),
+    ).toThrow(/package format version 99 \(written by Keel 9\.0\.0\)/);
+    expect(() => decodePackage(JSON.stringify({ format: PACKAGE_FORMAT, formatVersion: 1 }), 'pkg')).toThrow(
+      /"signature" is missing/,
     );
-    expect(() => decodePackage(JSON.stringify({ format: PACKAGE_FORMAT, formatVersion: 1 }), 'pkg')).toThrow(/"signature" is missing/);
   });
 });

@@ -2,10 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../helpers/demo-server.js';
 
 const row = {
-  customerID: '7590-VHVEG', gender: 'Female', SeniorCitizen: 0, Partner: 'Yes', Dependents: 'No', tenure: 1,
-  PhoneService: 'No', MultipleLines: 'No phone service', InternetService: 'DSL', OnlineSecurity: 'No',
-  OnlineBackup: 'Yes', DeviceProtection: 'No', TechSupport: 'No', StreamingTV: 'No', StreamingMovies: 'No',
-  Contract: 'Month-to-month', PaperlessBilling: 'Yes', PaymentMethod: 'Electronic check', MonthlyCharges: 29.85,
+  customerID: '7590-VHVEG',
+  gender: 'Female',
+  SeniorCitizen: 0,
+  Partner: 'Yes',
+  Dependents: 'No',
+  tenure: 1,
+  PhoneService: 'No',
+  MultipleLines: 'No phone service',
+  InternetService: 'DSL',
+  OnlineSecurity: 'No',
+  OnlineBackup: 'Yes',
+  DeviceProtection: 'No',
+  TechSupport: 'No',
+  StreamingTV: 'No',
+  StreamingMovies: 'No',
+  Contract: 'Month-to-month',
+  PaperlessBilling: 'Yes',
+  PaymentMethod: 'Electronic check',
+  MonthlyCharges: 29.85,
   TotalCharges: 29.85,
 };
 
@@ -34,12 +49,20 @@ describe('the HTTP server', () => {
     const { body } = await get('/api/v1/openapi.json');
     expect(body.openapi).toMatch(/^3\./);
     expect(Object.keys(body.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/datasets', '/api/v1/runs', '/api/v1/models', '/api/v1/endpoints', '/v1/endpoints/{name}/predict']),
+      expect.arrayContaining([
+        '/api/v1/datasets',
+        '/api/v1/runs',
+        '/api/v1/models',
+        '/api/v1/endpoints',
+        '/v1/endpoints/{name}/predict',
+      ]),
     );
   });
 
   it('predicts a raw CSV row with label, probabilities, id and the answering model', async () => {
-    const { status, body } = await predict({ instances: [row, { ...row, Contract: 'Two year', tenure: 60, TotalCharges: 1800 }] });
+    const { status, body } = await predict({
+      instances: [row, { ...row, Contract: 'Two year', tenure: 60, TotalCharges: 1800 }],
+    });
     expect(status).toBe(200);
     expect(body.model).toEqual({ name: 'churn', version: 1 });
     expect(body.predictions).toHaveLength(2);
@@ -108,7 +131,9 @@ describe('the HTTP server', () => {
     expect(body.errors).toBeGreaterThanOrEqual(1);
     expect(body.latencyMs.p50).toBeGreaterThan(0);
     expect(body.latencyMs.p99).toBeGreaterThanOrEqual(body.latencyMs.p50);
-    expect(body.drift.features.map((f: { feature: string }) => f.feature)).toEqual(expect.arrayContaining(['tenure', 'Contract']));
+    expect(body.drift.features.map((f: { feature: string }) => f.feature)).toEqual(
+      expect.arrayContaining(['tenure', 'Contract']),
+    );
     for (const f of body.drift.features) expect(Number.isFinite(f.psi)).toBe(true);
     expect(body.series.length).toBeGreaterThanOrEqual(1);
   });

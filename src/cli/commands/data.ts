@@ -9,7 +9,9 @@ export function registerDataCommands(program: Command): void {
 
   data
     .command('import')
-    .description('Import a CSV file as a new immutable dataset version (identical content returns the existing version)')
+    .description(
+      'Import a CSV file as a new immutable dataset version (identical content returns the existing version)',
+    )
     .argument('<file>', 'CSV file')
     .requiredOption('--name <dataset>', 'dataset name (lowercase letters, digits, - and _)')
     .option('--delimiter <char>', 'field delimiter', ',')
@@ -17,12 +19,26 @@ export function registerDataCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (file: string, options: { name: string; delimiter: string; missing: string; json?: boolean }) => {
       if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(options.name)) {
-        throw invalidArgument(`--name "${options.name}" is not a dataset name: use lowercase letters, digits, - and _`, { field: '--name' });
+        throw invalidArgument(
+          `--name "${options.name}" is not a dataset name: use lowercase letters, digits, - and _`,
+          { field: '--name' },
+        );
       }
       const missing = options.missing.split(',').map((m) => (m === '""' ? '' : m));
       await withWorkspace(async (ws) => {
-        const { version, created } = await importCsv(ws, { dataset: options.name, path: file, delimiter: options.delimiter, missing });
-        const summary = { dataset: version.dataset, version: version.version, rows: version.rows, columns: version.columns, created };
+        const { version, created } = await importCsv(ws, {
+          dataset: options.name,
+          path: file,
+          delimiter: options.delimiter,
+          missing,
+        });
+        const summary = {
+          dataset: version.dataset,
+          version: version.version,
+          rows: version.rows,
+          columns: version.columns,
+          created,
+        };
         if (options.json) return printJson(summary);
         process.stdout.write(
           `${created ? 'Imported' : 'Already imported:'} ${version.dataset}@${version.version}: ${version.rows.toLocaleString('en-US')} rows, ${version.columns.length} columns\n`,
@@ -37,12 +53,23 @@ export function registerDataCommands(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       await withWorkspace(async (ws) => {
         const datasets = await ws.metadata.listDatasets();
-        if (options.json) return printJson({ datasets: datasets.map((d) => ({ name: d.name, versions: d.versions, latest: brief(d.latest) })) });
-        if (datasets.length === 0) return void process.stdout.write('No datasets yet. Try `keel data import FILE --name NAME`.\n');
+        if (options.json)
+          return printJson({
+            datasets: datasets.map((d) => ({ name: d.name, versions: d.versions, latest: brief(d.latest) })),
+          });
+        if (datasets.length === 0)
+          return void process.stdout.write('No datasets yet. Try `keel data import FILE --name NAME`.\n');
         process.stdout.write(
           formatTable(
             ['DATASET', 'VERSIONS', 'LATEST', 'ROWS', 'COLUMNS', 'CREATED'],
-            datasets.map((d) => [d.name, d.versions, `v${d.latest.version}`, d.latest.rows, d.latest.columns.length, d.latest.createdAt]),
+            datasets.map((d) => [
+              d.name,
+              d.versions,
+              `v${d.latest.version}`,
+              d.latest.rows,
+              d.latest.columns.length,
+              d.latest.createdAt,
+            ]),
           ) + '\n',
         );
       });
@@ -57,12 +84,27 @@ export function registerDataCommands(program: Command): void {
       await withWorkspace(async (ws) => {
         const version = await resolveDataset(ws, ref);
         const { profile } = version;
-        if (options.json) return printJson({ dataset: version.dataset, version: version.version, rows: profile.rows, columns: profile.columns });
+        if (options.json)
+          return printJson({
+            dataset: version.dataset,
+            version: version.version,
+            rows: profile.rows,
+            columns: profile.columns,
+          });
         process.stdout.write(`${version.dataset}@${version.version}: ${profile.rows.toLocaleString('en-US')} rows\n\n`);
         process.stdout.write(
           formatTable(
             ['COLUMN', 'TYPE', 'MISSING', 'DISTINCT', 'MEAN', 'STD', 'MIN', 'MAX'],
-            profile.columns.map((c) => [c.name, c.type, c.missing, c.distinct, fmtNumber(c.mean), fmtNumber(c.std), fmtNumber(c.min), fmtNumber(c.max)]),
+            profile.columns.map((c) => [
+              c.name,
+              c.type,
+              c.missing,
+              c.distinct,
+              fmtNumber(c.mean),
+              fmtNumber(c.std),
+              fmtNumber(c.min),
+              fmtNumber(c.max),
+            ]),
           ) + '\n',
         );
       });
@@ -80,7 +122,8 @@ async function withWorkspace(fn: (ws: Workspace) => Promise<void>): Promise<void
 
 export async function resolveDataset(ws: Workspace, ref: string): Promise<DatasetVersion> {
   const match = /^([a-z0-9][a-z0-9_-]*)(?:@(\d+))?$/.exec(ref);
-  if (!match) throw invalidArgument(`"${ref}" is not a dataset reference: use NAME or NAME@VERSION`, { field: 'dataset' });
+  if (!match)
+    throw invalidArgument(`"${ref}" is not a dataset reference: use NAME or NAME@VERSION`, { field: 'dataset' });
   const version = await ws.metadata.getDatasetVersion(match[1], match[2] ? Number(match[2]) : undefined);
   if (!version) throw notFound(`no dataset ${ref}${match[2] ? '' : ' (see `keel data list`)'}`, { field: 'dataset' });
   return version;

@@ -21,7 +21,8 @@ export function registerDemoCommand(program: Command): void {
       const ws = await openWorkspace();
       process.stderr.write(`Keel demo: the churn project (${project.file})\nWorkspace: ${ws.config.home}\n\n`);
       const result = await runProject(project, ws, { onEvent: stepProgress(), actor: 'keel demo' });
-      if (result.allCached) process.stderr.write('\nNothing changed since the last run: every step came from the cache.\n');
+      if (result.allCached)
+        process.stderr.write('\nNothing changed since the last run: every step came from the cache.\n');
       const endpoint = endpointName(project);
       const version = await ws.metadata.getDatasetVersionById(result.outputs.import.datasetVersionId);
       const table = version ? await readTable(await ws.artifacts.localPath(version.artifact)) : null;
@@ -44,7 +45,13 @@ export function registerDemoCommand(program: Command): void {
     });
 }
 
-async function sendSampleTraffic(url: string, endpoint: string, table: Table, target: string, count: number): Promise<number> {
+async function sendSampleTraffic(
+  url: string,
+  endpoint: string,
+  table: Table,
+  target: string,
+  count: number,
+): Promise<number> {
   let sent = 0;
   for (let i = 0; i < Math.min(count, table.rows); i++) {
     // Spread over the file so the sample looks like real traffic, not its first rows.
@@ -58,4 +65,3 @@ async function sendSampleTraffic(url: string, endpoint: string, table: Table, ta
   }
   return sent;
 }
-

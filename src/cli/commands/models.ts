@@ -20,7 +20,9 @@ export function registerModelsCommands(program: Command): void {
             list.map((m) => [
               m.name,
               `v${m.latestVersion}`,
-              Object.entries(m.aliases).map(([a, v]) => `${a}→v${v}`).join(', ') || '–',
+              Object.entries(m.aliases)
+                .map(([a, v]) => `${a}→v${v}`)
+                .join(', ') || '–',
               m.createdAt,
             ]),
           ) + '\n',

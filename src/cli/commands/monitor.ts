@@ -36,11 +36,15 @@ export function registerMonitorCommand(program: Command): void {
           process.stdout.write('No logged predictions in the window, so no drift to compute.\n');
           return;
         }
-        process.stdout.write(`Input drift over ${summary.drift.rows} predictions (PSI, threshold ${summary.drift.threshold}):\n`);
+        process.stdout.write(
+          `Input drift over ${summary.drift.rows} predictions (PSI, threshold ${summary.drift.threshold}):\n`,
+        );
         process.stdout.write(
           formatTable(
             ['FEATURE', 'PSI', 'DRIFT'],
-            [...summary.drift.features].sort((a, b) => b.psi - a.psi).map((f) => [f.feature, fmtNumber(f.psi), f.drifted ? 'DRIFTED' : 'ok']),
+            [...summary.drift.features]
+              .sort((a, b) => b.psi - a.psi)
+              .map((f) => [f.feature, fmtNumber(f.psi), f.drifted ? 'DRIFTED' : 'ok']),
           ) + '\n',
         );
       } finally {
@@ -56,6 +60,9 @@ export function parseSince(value: string, now = Date.now()): string {
     return new Date(now - Number(match[1]) * unit).toISOString();
   }
   const time = Date.parse(value);
-  if (Number.isNaN(time)) throw invalidArgument(`--since "${value}" is neither a duration (30m, 1h, 7d) nor an ISO time`, { field: '--since' });
+  if (Number.isNaN(time))
+    throw invalidArgument(`--since "${value}" is neither a duration (30m, 1h, 7d) nor an ISO time`, {
+      field: '--since',
+    });
   return new Date(time).toISOString();
 }

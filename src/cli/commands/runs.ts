@@ -19,7 +19,16 @@ export function registerRunsCommands(program: Command): void {
         process.stdout.write(
           formatTable(
             ['RUN', 'EXPERIMENT', 'NAME', 'STATUS', 'ROC_AUC', 'ACCURACY', 'F1', 'STARTED'],
-            list.map((r) => [r.id, r.experiment, r.name, r.status, fmtNumber(r.metrics.roc_auc), fmtNumber(r.metrics.accuracy), fmtNumber(r.metrics.f1), r.startedAt]),
+            list.map((r) => [
+              r.id,
+              r.experiment,
+              r.name,
+              r.status,
+              fmtNumber(r.metrics.roc_auc),
+              fmtNumber(r.metrics.accuracy),
+              fmtNumber(r.metrics.f1),
+              r.startedAt,
+            ]),
           ) + '\n',
         );
       } finally {
@@ -27,4 +36,3 @@ export function registerRunsCommands(program: Command): void {
       }
     });
 }
-

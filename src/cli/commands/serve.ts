@@ -18,9 +18,13 @@ export async function serveUntilStopped(
     server = await startServer(ws, { port, host: options.host });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new KeelError('failed_precondition', `port ${port} is already in use; stop the other process or choose another with PORT=… or --port`, {
-        field: 'port',
-      });
+      throw new KeelError(
+        'failed_precondition',
+        `port ${port} is already in use; stop the other process or choose another with PORT=… or --port`,
+        {
+          field: 'port',
+        },
+      );
     }
     throw error;
   }

@@ -11,7 +11,9 @@ export function registerServerCommand(program: Command): void {
     .action(async (options: { port?: string; host: string }) => {
       const ws = await openWorkspace();
       await serveUntilStopped(ws, options, (server) => {
-        process.stdout.write(`Keel server listening on ${server.url} (workspace ${ws.config.home})\n  Dashboard: ${server.url}/\n  API:       ${server.url}/api/v1/openapi.json\n`);
+        process.stdout.write(
+          `Keel server listening on ${server.url} (workspace ${ws.config.home})\n  Dashboard: ${server.url}/\n  API:       ${server.url}/api/v1/openapi.json\n`,
+        );
       });
     });
 }
