@@ -303,6 +303,11 @@ export interface EndpointMonitoring {
     readonly threshold: number;
     /** Rows of logged traffic the drift was computed over. */
     readonly rows: number;
+    /**
+     * Fewest rows for a verdict. PSI of a small sample is mostly noise, so below this no feature
+     * is marked as drifted; the scores are still reported.
+     */
+    readonly minRows: number;
     readonly features: readonly FeatureDrift[];
   };
   readonly series: readonly LatencyBucket[];

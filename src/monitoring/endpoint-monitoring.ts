@@ -15,6 +15,8 @@ export interface MonitoringOptions {
   readonly since?: string;
   /** PSI above this marks a feature as drifted (0.2 is the common rule of thumb). */
   readonly driftThreshold?: number;
+  /** Fewest logged rows for a drift verdict (default 100). */
+  readonly minRows?: number;
   /** Most recent predictions to compute drift over. */
   readonly maxRows?: number;
   /** Width of a time-series bucket in milliseconds. */
@@ -40,6 +42,7 @@ export async function endpointMonitoring(
   const until = new Date();
   const since = options.since ?? new Date(until.getTime() - 3_600_000).toISOString();
   const threshold = options.driftThreshold ?? 0.2;
+  const minRows = options.minRows ?? 100;
 
   const requests = await metadata.listRequests({ endpoint: name, since });
   const errors = requests.filter((r) => r.status >= 400).length;
@@ -58,7 +61,7 @@ export async function endpointMonitoring(
           feature,
           logged.map((p) => p.inputs[feature.name] ?? null),
         );
-        return { feature: feature.name, psi: score, drifted: score > threshold };
+        return { feature: feature.name, psi: score, drifted: logged.length >= minRows && score > threshold };
       })
     : [];
 
@@ -71,7 +74,7 @@ export async function endpointMonitoring(
     errorRate: requests.length ? errors / requests.length : 0,
     predictions,
     latencyMs: latencyQuantiles(requests),
-    drift: { threshold, rows: logged.length, features },
+    drift: { threshold, rows: logged.length, minRows, features },
     series: buckets(requests, options.bucketMs ?? 60_000),
   };
 }

@@ -238,7 +238,9 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
     const isApi = /^\/(api|v1|v2)(\/|$)/.test(path) || path === '/healthz' || path === '/metrics';
-    if (!isApi && request.method === 'GET' && existsSync(join(webRoot, 'index.html'))) {
+    // A path naming a file (an extension) is a missing asset, not a page: it gets a 404, not the HTML shell.
+    const isFile = /\.[A-Za-z0-9]+$/.test(path);
+    if (!isApi && !isFile && request.method === 'GET' && existsSync(join(webRoot, 'index.html'))) {
       // The dashboard routes in the browser: any other page path gets the app shell.
       return reply.type('text/html').sendFile('index.html');
     }

@@ -121,6 +121,10 @@ describe('the HTTP server', () => {
     expect(pipelines[0].steps.map((s: { step: string }) => s.step)).toContain('deploy');
     expect((await get('/api/v1/models/nope')).status).toBe(404);
     expect((await get('/api/v1/nothing-here')).status).toBe(404);
+    const missingAsset = await fetch(`${server.url}/assets/missing.js`);
+    expect(missingAsset.status).toBe(404);
+    const page = await fetch(`${server.url}/models/churn`);
+    expect(page.headers.get('content-type')).toContain('text/html');
   });
 
   it('reports monitoring: traffic, latency quantiles and PSI per input feature', async () => {
@@ -135,6 +139,9 @@ describe('the HTTP server', () => {
       expect.arrayContaining(['tenure', 'Contract']),
     );
     for (const f of body.drift.features) expect(Number.isFinite(f.psi)).toBe(true);
+    // About 20 logged rows are too few for a verdict: scores are reported, nothing is flagged.
+    expect(body.drift.rows).toBeLessThan(body.drift.minRows);
+    expect(body.drift.features.some((f: { drifted: boolean }) => f.drifted)).toBe(false);
     expect(body.series.length).toBeGreaterThanOrEqual(1);
   });
 });

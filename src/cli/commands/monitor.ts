@@ -36,9 +36,10 @@ export function registerMonitorCommand(program: Command): void {
           process.stdout.write('No logged predictions in the window, so no drift to compute.\n');
           return;
         }
-        process.stdout.write(
-          `Input drift over ${summary.drift.rows} predictions (PSI, threshold ${summary.drift.threshold}):\n`,
-        );
+        const { rows, minRows, threshold } = summary.drift;
+        const verdict =
+          rows < minRows ? `; too few rows for a verdict (needs ${minRows}), scores shown for reference` : '';
+        process.stdout.write(`Input drift over ${rows} predictions (PSI, threshold ${threshold}${verdict}):\n`);
         process.stdout.write(
           formatTable(
             ['FEATURE', 'PSI', 'DRIFT'],

@@ -15,7 +15,11 @@ export function DriftTable({ drift }: { drift: EndpointMonitoring['drift'] }) {
     <>
       <p className="meta-line">
         PSI over {formatCount(drift.rows)} logged rows · threshold {formatNumber(drift.threshold)} ·{' '}
-        {drifted === 0 ? 'no feature drifted' : `${drifted} of ${features.length} features drifted`}
+        {drift.rows < drift.minRows
+          ? `too few rows for a verdict (needs ${formatCount(drift.minRows)})`
+          : drifted === 0
+            ? 'no feature drifted'
+            : `${drifted} of ${features.length} features drifted`}
       </p>
       <table className="table drift-table">
         <thead>
