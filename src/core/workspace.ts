@@ -12,10 +12,10 @@ export interface WorkspaceConfig {
 }
 
 export function workspaceConfig(env: NodeJS.ProcessEnv = process.env): WorkspaceConfig {
-  const home = resolve(env.KEEL_HOME ?? '.keel');
+  const home = resolve(env.KEEL_HOME || '.keel');
   return {
     home,
-    databaseUrl: env.KEEL_DATABASE_URL ?? `sqlite://${resolve(home, 'keel.db')}`,
+    databaseUrl: env.KEEL_DATABASE_URL || `sqlite://${resolve(home, 'keel.db')}`,
     artifactsDir: resolve(home, 'artifacts'),
   };
 }
