@@ -21,13 +21,45 @@ const MetricThreshold = Type.Object(
   { additionalProperties: false },
 );
 
+const ParamLiteral = Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]);
+
+/** A search dimension: a list of values, or a distribution to sample (random and halving search). */
+const SearchDimension = Type.Union(
+  [
+    Type.Array(ParamLiteral, { minItems: 1 }),
+    Type.Object(
+      {
+        distribution: Type.Union([Type.Literal('uniform'), Type.Literal('loguniform'), Type.Literal('randint')]),
+        low: Type.Number(),
+        high: Type.Number(),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'a list of values or { distribution: uniform | loguniform | randint, low, high }' },
+);
+
 const Candidate = Type.Object(
   {
-    algorithm: Type.Union([Type.Literal('logistic_regression'), Type.Literal('decision_tree')], {
-      description: 'one of: logistic_regression, decision_tree',
-    }),
-    name: Type.Optional(Type.String()),
-    params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]))),
+    /** A registered algorithm (`keel` checks the name against the ML registry before running). */
+    algorithm: Type.String({ pattern: '^[a-z][a-z0-9_]*$', description: 'an algorithm name such as random_forest' }),
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    params: Type.Optional(Type.Record(Type.String(), ParamLiteral)),
+    /** Hyperparameter search over `space`, scored by cross-validation on the training rows. */
+    search: Type.Optional(
+      Type.Object(
+        {
+          method: Type.Union([Type.Literal('grid'), Type.Literal('random'), Type.Literal('halving')]),
+          space: Type.Record(Type.String(), SearchDimension),
+          /** Sampled candidates for random search (default 10). */
+          trials: Type.Optional(Type.Integer({ minimum: 1 })),
+          /** Cross-validation folds (default 5). */
+          cv: Type.Optional(Type.Integer({ minimum: 2, maximum: 20 })),
+          seed: Type.Optional(Type.Integer()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -270,11 +302,14 @@ function describe(error: ErrorObject): string {
       return 'is required';
     case 'const':
       return `must be ${JSON.stringify(params.allowedValue)}`;
-    case 'anyOf':
-      return (
-        'is not one of the allowed values' +
-        (error.parentSchema?.description ? ` (${error.parentSchema.description})` : '')
-      );
+    case 'anyOf': {
+      // A union of literals reads best as its list of values; other unions by their description.
+      const options = (error.parentSchema?.anyOf as Array<{ const?: unknown }> | undefined) ?? [];
+      const allowed = options.map((o) => o.const).filter((c) => c !== undefined);
+      if (allowed.length > 0 && allowed.length === options.length) return `must be one of: ${allowed.join(', ')}`;
+      const description = error.parentSchema?.description as string | undefined;
+      return description ? `must be ${description}` : 'is not one of the allowed forms';
+    }
     case 'pattern':
       return (
         `must match ${String(params.pattern)}` +

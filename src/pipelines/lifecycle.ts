@@ -7,24 +7,17 @@ import {
   type DatasetVersion,
   type Project,
   type Table,
-  type TaskType,
 } from '../core/index.js';
 import { importCsv, readTable, validateTable } from '../data/index.js';
 import { FeaturePipeline } from '../features/index.js';
-import {
-  classificationReport,
-  createEstimator,
-  estimatorFromJSON,
-  isClassifier,
-  trainTestSplit,
-  type Classifier,
-} from '../ml/index.js';
+import { createEstimator, estimatorFromJSON, isClassifier, trainTestSplit } from '../ml/index.js';
 import { buildReference } from '../monitoring/index.js';
 import { createPackage, evaluateGate, Registry } from '../registry/index.js';
 import { deployDirect } from '../serving/index.js';
 import type { ArtifactStore, MetadataStore } from '../store/index.js';
 import { Tracker } from '../tracking/index.js';
 import type { Pipeline, StepDefinition } from './dag.js';
+import { greaterIsBetter, taskStrategy } from './task.js';
 
 export interface LifecycleContext {
   readonly project: Project;
@@ -43,7 +36,11 @@ export interface LifecycleOutputs {
   split: { digest: string; train: number; test: number; method: string; seed: number };
   features: { digest: string; features: number };
   train: { candidates: Array<{ name: string; algorithm: string; runId: string; estimator: string; seconds: number }> };
-  evaluate: { results: Array<{ name: string; runId: string; metrics: Record<string, number> }>; best: string };
+  evaluate: {
+    results: Array<{ name: string; runId: string; metrics: Record<string, number> }>;
+    best: string;
+    metric: string;
+  };
   register: { model: string; version: number; runId: string };
   gate: { model: string; candidate: number; passed: boolean; reasons: string[]; champion: number | null };
   deploy: { endpoint: string; model: string; version: number; changed: boolean };
@@ -54,7 +51,6 @@ type Step<K extends keyof LifecycleOutputs> = StepDefinition<LifecycleContext, L
 const defaults = {
   testSize: 0.2,
   seed: 42,
-  selectionMetric: 'roc_auc',
   alias: 'champion',
 };
 
@@ -149,9 +145,10 @@ const splitStep: Step<'split'> = {
   async run({ project, stores }, inputs) {
     const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
     const split = project.config.split ?? {};
-    const method = split.method ?? (isClassification(project.config.task.type) ? 'stratified' : 'random');
+    const task = taskStrategy(project.config.task.type);
+    const method = split.method ?? task.defaultSplit;
     const seed = split.seed ?? defaults.seed;
-    const y = targetValues(table, project.config.task.target);
+    const y = task.targetValues(table, project.config.task.target);
     const { train, test } = trainTestSplit(y, {
       testSize: split.testSize ?? defaults.testSize,
       seed,
@@ -199,7 +196,7 @@ const trainStep: Step<'train'> = {
     const trainTable = takeRows(table, train);
     const features = FeaturePipeline.fromJSON(JSON.parse(await text(stores.artifacts, inputs.features.digest)));
     const X = features.transform(trainTable);
-    const y = targetValues(trainTable, project.config.task.target);
+    const y = taskStrategy(project.config.task.type).targetValues(trainTable, project.config.task.target);
     const candidates: LifecycleOutputs['train']['candidates'] = [];
     for (const candidate of project.config.training.candidates) {
       const name = candidate.name ?? candidate.algorithm;
@@ -244,41 +241,35 @@ const evaluateStep: Step<'evaluate'> = {
     const testTable = takeRows(table, test);
     const features = FeaturePipeline.fromJSON(JSON.parse(await text(stores.artifacts, inputs.features.digest)));
     const X = features.transform(testTable);
-    const y = targetValues(testTable, project.config.task.target);
-    const metric = project.config.training.selectionMetric ?? defaults.selectionMetric;
+    const task = taskStrategy(project.config.task.type);
+    const y = task.targetValues(testTable, project.config.task.target);
+    const metric = selectionMetric(project);
     const results: LifecycleOutputs['evaluate']['results'] = [];
     for (const candidate of inputs.train.candidates) {
-      const estimator = classifierFrom(JSON.parse(await text(stores.artifacts, candidate.estimator)));
-      const report = classificationReport({
-        yTrue: y,
-        yPred: estimator.predict(X),
-        proba: estimator.predictProba(X),
-        classes: estimator.classes,
-        posLabel: project.config.task.positiveClass,
-      });
+      const estimator = estimatorFromJSON(JSON.parse(await text(stores.artifacts, candidate.estimator)));
+      const { metrics, report } = task.evaluate(estimator, X, y, project);
       const run = tracker.resume(candidate.runId);
-      const metrics = scalarMetrics(report);
       await run.logMetrics(metrics);
       await run.logArtifact('evaluation/report.json', JSON.stringify(report));
       await run.end('finished');
       results.push({ name: candidate.name, runId: candidate.runId, metrics });
     }
-    const best = [...results].sort((a, b) => (b.metrics[metric] ?? -Infinity) - (a.metrics[metric] ?? -Infinity))[0];
-    if (!best || best.metrics[metric] === undefined) {
+    const measured = results.filter((r) => r.metrics[metric] !== undefined);
+    if (measured.length === 0) {
       throw new KeelError(
         'invalid_config',
         `selection metric "${metric}" was not measured; use one of ${Object.keys(results[0]?.metrics ?? {}).join(', ')}`,
-        {
-          field: 'training.selectionMetric',
-        },
+        { field: 'training.selectionMetric' },
       );
     }
-    return { results, best: best.runId };
+    const sign = greaterIsBetter(metric) ? 1 : -1;
+    const best = measured.reduce((a, b) => (sign * (b.metrics[metric] - a.metrics[metric]) > 0 ? b : a));
+    return { results, best: best.runId, metric };
   },
   summary: (o) => {
     const best = o.results.find((r) => r.runId === o.best);
     return (
-      o.results.map((r) => `${r.name} roc_auc ${fmt(r.metrics.roc_auc)}`).join(', ') +
+      o.results.map((r) => `${r.name} ${o.metric} ${fmt(r.metrics[o.metric])}`).join(', ') +
       (best ? ` → best ${best.name}` : '')
     );
   },
@@ -300,14 +291,14 @@ const registerStep: Step<'register'> = {
     const featuresJson: unknown = JSON.parse(await text(stores.artifacts, inputs.features.digest));
     const estimatorJson = JSON.parse(await text(stores.artifacts, best.estimator)) as unknown;
     const features = FeaturePipeline.fromJSON(featuresJson);
-    const estimator = classifierFrom(estimatorJson);
+    const estimator = estimatorFromJSON(estimatorJson);
     const inputsSignature = features.inputColumns();
     const pkg = createPackage({
       algorithm: best.algorithm,
       signature: {
         inputs: inputsSignature,
         task: project.config.task.type,
-        classes: estimator.classes.map(String),
+        classes: isClassifier(estimator) ? estimator.classes.map(String) : undefined,
       },
       features: featuresJson,
       estimator: estimatorJson,
@@ -352,7 +343,8 @@ const gateStep: Step<'gate'> = {
     const decision = evaluateGate(
       {
         thresholds: project.config.evaluation?.thresholds ?? {},
-        selectionMetric: project.config.training.selectionMetric ?? defaults.selectionMetric,
+        selectionMetric: selectionMetric(project),
+        greaterIsBetter: greaterIsBetter(selectionMetric(project)),
         minImprovement: project.config.registry?.minImprovement ?? 0,
       },
       candidate?.metrics ?? {},
@@ -430,6 +422,10 @@ export const lifecyclePipeline: Pipeline<LifecycleContext, LifecycleOutputs> = {
 
 // ---------------------------------------------------------------------------------------------
 
+export function selectionMetric(project: Project): string {
+  return project.config.training.selectionMetric ?? taskStrategy(project.config.task.type).defaultSelectionMetric;
+}
+
 export function modelName(project: Project): string {
   return project.config.registry?.model ?? project.config.name;
 }
@@ -440,10 +436,6 @@ export function endpointName(project: Project): string {
 
 function sourcePath(project: Project): string {
   return resolve(project.dir, project.config.data.source.path);
-}
-
-function isClassification(task: TaskType): boolean {
-  return task !== 'regression';
 }
 
 /** Which columns feed the model: the project file's lists, or the schema's types. */
@@ -491,13 +483,6 @@ async function loadDataset(
   return { version, table: await readTable(await stores.artifacts.localPath(version.artifact)) };
 }
 
-function targetValues(table: Table, target: string): Array<string | number> {
-  const column = table.columns.find((c) => c.name === target);
-  if (!column)
-    throw new KeelError('invalid_config', `the target column "${target}" is not in the data`, { field: 'task.target' });
-  return column.kind === 'number' ? Array.from(column.values) : column.values.map((v) => v ?? '');
-}
-
 function countMissing(column: Table['columns'][number]): number {
   let n = 0;
   if (column.kind === 'number') for (const v of column.values) n += Number.isNaN(v) ? 1 : 0;
@@ -522,28 +507,6 @@ function decodeSplit(bytes: Uint8Array): { train: Uint32Array; test: Uint32Array
 
 async function text(artifacts: ArtifactStore, digest: string): Promise<string> {
   return new TextDecoder().decode(await artifacts.get(digest));
-}
-
-/** The lifecycle trains classifiers (regression arrives with the bike example). */
-function classifierFrom(json: unknown): Classifier {
-  const estimator = estimatorFromJSON(json);
-  if (!isClassifier(estimator)) {
-    throw new KeelError(
-      'invalid_config',
-      `${estimator.algorithm} is not a classifier, but the task is classification`,
-      {
-        field: 'training.candidates',
-      },
-    );
-  }
-  return estimator;
-}
-
-function scalarMetrics(report: object): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(report))
-    if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
-  return out;
 }
 
 function fmt(value: number | undefined): string {

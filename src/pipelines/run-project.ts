@@ -3,6 +3,7 @@ import type { Registry } from '../registry/index.js';
 import type { ArtifactStore, MetadataStore } from '../store/index.js';
 import type { Tracker } from '../tracking/index.js';
 import { lifecyclePipeline, type LifecycleContext, type LifecycleOutputs } from './lifecycle.js';
+import { checkCandidates } from './task.js';
 import { LocalExecutor, type ExecutorOptions, type PipelineResult } from './local-executor.js';
 
 export interface RunProjectOptions extends ExecutorOptions {
@@ -27,6 +28,7 @@ export async function runProject(
     tracker: deps.tracker,
     actor: options.actor ?? 'keel run',
   };
+  checkCandidates(project);
   const executor = new LocalExecutor(deps.metadata);
   return executor.run(lifecyclePipeline, ctx, options);
 }

@@ -6,6 +6,8 @@
 export interface GatePolicy {
   readonly thresholds: Readonly<Record<string, { min?: number; max?: number }>>;
   readonly selectionMetric: string;
+  /** False for metrics such as log_loss or rmse, where the challenger must be lower. */
+  readonly greaterIsBetter?: boolean;
   readonly minImprovement: number;
 }
 
@@ -44,7 +46,7 @@ export function evaluateGate(
     const theirs = champion.metrics[metric];
     if (mine === undefined || theirs === undefined) {
       reasons.push(`${metric}: cannot compare with champion v${champion.version}; comparison skipped`);
-    } else if (mine - theirs < policy.minImprovement) {
+    } else if ((policy.greaterIsBetter === false ? theirs - mine : mine - theirs) < policy.minImprovement) {
       passed = false;
       reasons.push(
         `${metric} = ${fmt(mine)} does not beat champion v${champion.version} (${fmt(theirs)}) by ${policy.minImprovement}`,

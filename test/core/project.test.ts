@@ -46,10 +46,15 @@ describe('the project file (keel.yaml)', () => {
     expect(error.message).toMatch(/split\.testSize: must be number/);
   });
 
-  it('names an unknown algorithm inside a list', () => {
-    const error = configError(churnYaml.replace('- algorithm: decision_tree', '- algorithm: deep_magic'));
-    expect(error.details.field).toBe('training.candidates[1].algorithm');
-    expect(error.message).toContain('logistic_regression, decision_tree');
+  it('names a bad search dimension inside a list', () => {
+    const error = configError(
+      churnYaml.replace(
+        'params: { maxDepth: 6, minSamplesLeaf: 20 }',
+        'params: { minSamplesLeaf: 20 }\n      search:\n        method: grid\n        space:\n          maxDepth: { distribution: gaussian, low: 1, high: 9 }',
+      ),
+    );
+    expect(error.details.field).toBe('training.candidates[1].search.space.maxDepth.distribution');
+    expect(error.message).toContain('must be one of: uniform, loguniform, randint');
   });
 
   it('names a missing required key', () => {

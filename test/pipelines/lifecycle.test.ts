@@ -144,6 +144,29 @@ describe('the lifecycle refuses bad input cleanly', () => {
     }
   });
 
+  it('checks every candidate against the ML registry before running anything', async () => {
+    const ws = await tempWorkspace();
+    try {
+      const unknown = churnCopy((y) => y.replace('- algorithm: decision_tree', '- algorithm: deep_magic'));
+      const error = (await runProject(loadProject(unknown), ws).catch((e: unknown) => e)) as KeelError;
+      expect(error.details.field).toBe('training.candidates[1].algorithm');
+      expect(error.message).toMatch(/unknown algorithm "deep_magic"; Keel has .*logistic_regression/);
+      const badParam = churnCopy((y) => y.replace('maxDepth: 6', 'maxDepht: 6'));
+      const paramError = (await runProject(loadProject(badParam), ws).catch((e: unknown) => e)) as KeelError;
+      expect(paramError.details.field).toBe('training.candidates[1].params.maxDepht');
+      const regressor = churnCopy((y) =>
+        y.replace('- algorithm: decision_tree', '- algorithm: decision_tree_regressor'),
+      );
+      const kindError = (await runProject(loadProject(regressor), ws).catch((e: unknown) => e)) as KeelError;
+      expect(kindError.message).toContain(
+        'decision_tree_regressor is not a classifier, but the task is binary_classification',
+      );
+      expect(await ws.metadata.listPipelineRuns()).toEqual([]);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
   it('stops at validation when the target column is absent', async () => {
     const ws = await tempWorkspace();
     try {
