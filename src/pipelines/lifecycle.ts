@@ -5,6 +5,7 @@ import {
   takeRows,
   type ColumnSchema,
   type DatasetVersion,
+  type ParamValue,
   type Project,
   type Table,
 } from '../core/index.js';
@@ -200,17 +201,18 @@ const trainStep: Step<'train'> = {
     const candidates: LifecycleOutputs['train']['candidates'] = [];
     for (const candidate of project.config.training.candidates) {
       const name = candidate.name ?? candidate.algorithm;
+      const estimator = createEstimator(candidate.algorithm, candidate.params ?? {});
       const run = await tracker.startRun({
         experiment: project.config.name,
         name,
         pipelineRunId,
-        params: { algorithm: candidate.algorithm, ...candidate.params },
+        // Every effective param, defaults included, so a run says exactly how it was trained.
+        params: { algorithm: candidate.algorithm, ...trackedParams(estimator.getParams()) },
         datasetVersionIds: [inputs.import.datasetVersionId],
         tags: { 'keel.step': 'train', 'keel.features': inputs.features.digest },
       });
       try {
         const t0 = performance.now();
-        const estimator = createEstimator(candidate.algorithm, candidate.params ?? {});
         await estimator.fit(X, y);
         const seconds = (performance.now() - t0) / 1000;
         await run.logMetrics({ fit_seconds: seconds, train_rows: X.rows });
@@ -421,6 +423,13 @@ export const lifecyclePipeline: Pipeline<LifecycleContext, LifecycleOutputs> = {
 };
 
 // ---------------------------------------------------------------------------------------------
+
+/** Tracking params are strings, numbers or booleans; an unset (null) param is recorded as "None", as MLflow does. */
+function trackedParams(params: Readonly<Record<string, string | number | boolean | null>>): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const [key, value] of Object.entries(params)) out[key] = value ?? 'None';
+  return out;
+}
 
 export function selectionMetric(project: Project): string {
   return project.config.training.selectionMetric ?? taskStrategy(project.config.task.type).defaultSelectionMetric;
