@@ -7,7 +7,8 @@ import { resolveParams, type ParamSpecs, type ParamValue } from './params.js';
 /**
  * The estimator contract, scikit-learn's in camelCase:
  * - the constructor only validates and stores params; nothing is learned there;
- * - `await fit(X, y)` learns, replaces any earlier fit, and returns the estimator;
+ * - `await fit(X, y)` learns, replaces any earlier fit, and returns the estimator (`fit(X)` for
+ *   unsupervised estimators);
  * - `getParams`/`setParams`/`clone` let search and pipelines treat every estimator alike;
  * - the fitted state is separate from the params and round-trips through `toJSON`/`fromJSON`,
  *   so serving loads a model and never refits;
@@ -28,6 +29,11 @@ export interface EstimatorTags {
   readonly randomized: boolean;
   /** Exposes `featureImportances` after fitting. */
   readonly featureImportances: boolean;
+  /**
+   * Learns from X alone (clustering, anomaly detection): `fit(X)` needs no y and ignores one
+   * if given; neither `classifier` nor `regressor`. Absent means false.
+   */
+  readonly unsupervised?: boolean;
 }
 
 /** A fitted (or unfitted) estimator as plain JSON. */
@@ -112,7 +118,8 @@ export abstract class Estimator<
     return this.state().nFeatures;
   }
 
-  abstract fit(X: MatrixInput, y: TargetInput): Promise<this>;
+  /** Learns from X and, unless the estimator is unsupervised, the targets y. */
+  abstract fit(X: MatrixInput, y?: TargetInput): Promise<this>;
 
   abstract predict(X: MatrixInput): ClassLabel[] | Float64Array;
 

@@ -223,6 +223,47 @@ function column(m: DenseMatrix, c: number): Float64Array {
   return out;
 }
 
+interface BinaryTarget {
+  /** 1 where the sample is of the positive class. */
+  readonly positive: Uint8Array;
+  /** The positive class's score per sample. */
+  readonly values: Float64Array;
+}
+
+/**
+ * A binary problem's positive-class indicator and scores, from `scores` as one value per
+ * sample or a matrix with a column per class. The positive class defaults to the larger label.
+ */
+function binaryTarget(yTrue: Labels, scores: ArrayLike<number> | DenseMatrix, options: ScoreOptions): BinaryTarget {
+  const truth = encodeLabels(yTrue, { field: 'yTrue' });
+  const n = truth.codes.length;
+  const classes = options.classes ? [...options.classes] : truth.classes;
+  const codes = codesOf(yTrue, classes, { field: 'yTrue' });
+  if (truth.classes.length > 2) {
+    throw new KeelError(
+      'invalid_argument',
+      `yTrue has ${truth.classes.length} classes: pass scores as a matrix with one column per class`,
+      { field: 'scores' },
+    );
+  }
+  const posLabel = options.posLabel ?? classes[classes.length - 1];
+  const positiveCode = classes.indexOf(posLabel);
+  if (positiveCode < 0) {
+    throw new KeelError('invalid_argument', `posLabel ${show(posLabel)} is not one of the classes`, {
+      field: 'posLabel',
+    });
+  }
+  let values: Float64Array;
+  if (isMatrix(scores)) {
+    checkScoreMatrix(scores, n, classes.length, 'scores');
+    values = column(scores, positiveCode);
+  } else {
+    values = checkTarget(scores, { field: 'scores', expectedLength: n, against: 'yTrue' });
+  }
+  const positive = Uint8Array.from(codes, (code) => (code === positiveCode ? 1 : 0));
+  return { positive, values };
+}
+
 /** Area under the ROC curve of `scores` for `positive[i] === 1`; ties count one half. */
 function binaryAuc(positive: Uint8Array, scores: Float64Array): number {
   const order = argsortFloat64(scores);
@@ -265,28 +306,7 @@ export function rocAuc(yTrue: Labels, scores: ArrayLike<number> | DenseMatrix, o
 
   if (!isMatrix(scores) || classes.length === 2) {
     if (truth.classes.length < 2) throw oneClassError('ROC AUC', truth.classes[0]);
-    if (truth.classes.length > 2) {
-      throw new KeelError(
-        'invalid_argument',
-        `yTrue has ${truth.classes.length} classes: pass scores as a matrix with one column per class`,
-        { field: 'scores' },
-      );
-    }
-    const posLabel = options.posLabel ?? classes[classes.length - 1];
-    const positiveCode = classes.indexOf(posLabel);
-    if (positiveCode < 0) {
-      throw new KeelError('invalid_argument', `posLabel ${show(posLabel)} is not one of the classes`, {
-        field: 'posLabel',
-      });
-    }
-    let values: Float64Array;
-    if (isMatrix(scores)) {
-      checkScoreMatrix(scores, n, classes.length, 'scores');
-      values = column(scores, positiveCode);
-    } else {
-      values = checkTarget(scores, { field: 'scores', expectedLength: n, against: 'yTrue' });
-    }
-    const positive = Uint8Array.from(codes, (code) => (code === positiveCode ? 1 : 0));
+    const { positive, values } = binaryTarget(yTrue, scores, options);
     return binaryAuc(positive, values);
   }
 
@@ -358,12 +378,287 @@ export function logLoss(yTrue: Labels, proba: ArrayLike<number> | DenseMatrix, o
 }
 
 // ---------------------------------------------------------------------------------------------
+// Curves
+
+/** True and false positives above each distinct score, from the highest (scikit-learn's `_binary_clf_curve`). */
+interface ThresholdCounts {
+  readonly fps: Float64Array;
+  readonly tps: Float64Array;
+  /** Distinct scores, descending. */
+  readonly thresholds: Float64Array;
+}
+
+function thresholdCounts({ positive, values }: BinaryTarget): ThresholdCounts {
+  const order = argsortFloat64(values);
+  const n = order.length;
+  const fps: number[] = [];
+  const tps: number[] = [];
+  const thresholds: number[] = [];
+  let tp = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    tp += positive[order[i]];
+    const value = values[order[i]];
+    if (i === 0 || values[order[i - 1]] !== value) {
+      tps.push(tp);
+      fps.push(n - i - tp);
+      thresholds.push(value);
+    }
+  }
+  return { fps: Float64Array.from(fps), tps: Float64Array.from(tps), thresholds: Float64Array.from(thresholds) };
+}
+
+export interface PrecisionRecallCurve {
+  /** Precision at each threshold, then 1 (for recall 0). */
+  readonly precision: Float64Array;
+  /** Recall at each threshold (decreasing), then 0. */
+  readonly recall: Float64Array;
+  /** The distinct scores, ascending; one fewer than precision and recall. */
+  readonly thresholds: Float64Array;
+}
+
+function noPositivesError(what: string): KeelError {
+  return new KeelError('invalid_argument', `${what} is undefined when yTrue has no sample of the positive class`, {
+    field: 'yTrue',
+  });
+}
+
+function prCurveOf(target: BinaryTarget): PrecisionRecallCurve {
+  const { fps, tps, thresholds } = thresholdCounts(target);
+  const m = tps.length;
+  const totalPositives = tps[m - 1];
+  if (totalPositives === 0) throw noPositivesError('the precision-recall curve');
+  const precision = new Float64Array(m + 1);
+  const recall = new Float64Array(m + 1);
+  const ascending = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const j = m - 1 - i; // reversed, so recall decreases as in scikit-learn
+    const predicted = tps[j] + fps[j];
+    precision[i] = predicted === 0 ? 0 : tps[j] / predicted;
+    recall[i] = tps[j] / totalPositives;
+    ascending[i] = thresholds[j];
+  }
+  precision[m] = 1;
+  recall[m] = 0;
+  return { precision, recall, thresholds: ascending };
+}
+
+/**
+ * Precision and recall at every distinct score of a binary problem (scikit-learn's
+ * `precision_recall_curve`). `scores` is the positive class's score per sample, or a matrix
+ * with a column per class.
+ */
+export function precisionRecallCurve(
+  yTrue: Labels,
+  scores: ArrayLike<number> | DenseMatrix,
+  options: ScoreOptions = {},
+): PrecisionRecallCurve {
+  return prCurveOf(binaryTarget(yTrue, scores, options));
+}
+
+/** Σ (recallₙ − recallₙ₊₁) · precisionₙ: the step-wise area, without interpolation. */
+function binaryAveragePrecision(target: BinaryTarget): number {
+  const { precision, recall } = prCurveOf(target);
+  let sum = 0;
+  for (let i = 0; i + 1 < recall.length; i++) sum += (recall[i + 1] - recall[i]) * precision[i];
+  return -sum;
+}
+
+/**
+ * Area under the precision-recall curve as scikit-learn's `average_precision_score`: the
+ * mean of precisions at each threshold weighted by the recall gained there. Binary: scores
+ * of the positive class (or a matrix with a column per class). Multiclass: a matrix with a
+ * column per class, averaged one-vs-rest with equal weights (`average="macro"`).
+ */
+export function averagePrecision(
+  yTrue: Labels,
+  scores: ArrayLike<number> | DenseMatrix,
+  options: ScoreOptions = {},
+): number {
+  const classes = options.classes ? [...options.classes] : encodeLabels(yTrue, { field: 'yTrue' }).classes;
+  if (!isMatrix(scores) || classes.length <= 2) return binaryAveragePrecision(binaryTarget(yTrue, scores, options));
+  const codes = codesOf(yTrue, classes, { field: 'yTrue' });
+  const n = codes.length;
+  checkScoreMatrix(scores, n, classes.length, 'scores');
+  let sum = 0;
+  const positive = new Uint8Array(n);
+  for (let c = 0; c < classes.length; c++) {
+    for (let i = 0; i < n; i++) positive[i] = codes[i] === c ? 1 : 0;
+    if (!positive.includes(1)) {
+      throw new KeelError(
+        'invalid_argument',
+        `one-vs-rest average precision is undefined: class ${show(classes[c])} never occurs in yTrue`,
+        { field: 'yTrue' },
+      );
+    }
+    sum += binaryAveragePrecision({ positive, values: column(scores, c) });
+  }
+  return sum / classes.length;
+}
+
+export interface RocCurve {
+  /** False positive rate at each threshold, from 0. */
+  readonly fpr: Float64Array;
+  /** True positive rate at each threshold, from 0. */
+  readonly tpr: Float64Array;
+  /**
+   * Decreasing thresholds; the first is the highest score + 1, the point where nothing is
+   * predicted positive (scikit-learn 1.2; later versions write +∞, which JSON cannot hold).
+   */
+  readonly thresholds: Float64Array;
+}
+
+export interface RocCurveOptions extends ScoreOptions {
+  /**
+   * Leave out thresholds that lie on a straight segment between their neighbours; they do not
+   * change the curve's shape or area. Default true, as scikit-learn.
+   */
+  readonly dropIntermediate?: boolean;
+}
+
+/** The ROC curve of a binary problem (scikit-learn's `roc_curve`). */
+export function rocCurve(
+  yTrue: Labels,
+  scores: ArrayLike<number> | DenseMatrix,
+  options: RocCurveOptions = {},
+): RocCurve {
+  const target = binaryTarget(yTrue, scores, options);
+  const { fps, tps, thresholds } = thresholdCounts(target);
+  const m = tps.length;
+  if (tps[m - 1] === 0 || fps[m - 1] === 0) {
+    const present = encodeLabels(yTrue, { field: 'yTrue' }).classes;
+    throw oneClassError('the ROC curve', present[0]);
+  }
+  let keep = Array.from({ length: m }, (_, i) => i);
+  if ((options.dropIntermediate ?? true) && m > 2) {
+    const bends = (x: Float64Array, i: number): boolean => x[i + 1] - x[i] !== x[i] - x[i - 1];
+    keep = keep.filter((i) => i === 0 || i === m - 1 || bends(fps, i) || bends(tps, i));
+  }
+  const size = keep.length + 1;
+  const fpr = new Float64Array(size);
+  const tpr = new Float64Array(size);
+  const cut = new Float64Array(size);
+  cut[0] = thresholds[keep[0]] + 1;
+  keep.forEach((i, k) => {
+    fpr[k + 1] = fps[i] / fps[m - 1];
+    tpr[k + 1] = tps[i] / tps[m - 1];
+    cut[k + 1] = thresholds[i];
+  });
+  return { fpr, tpr, thresholds: cut };
+}
+
+export interface CalibrationCurveOptions extends ScoreOptions {
+  /** Number of bins. Default 5, as scikit-learn. */
+  readonly nBins?: number;
+  /** `uniform`: equal-width bins over [0, 1]; `quantile`: bins holding equal numbers of samples. */
+  readonly strategy?: 'uniform' | 'quantile';
+}
+
+export interface CalibrationCurve {
+  /** Share of positives in each non-empty bin. */
+  readonly probTrue: Float64Array;
+  /** Mean predicted probability in each non-empty bin. */
+  readonly probPred: Float64Array;
+}
+
+/** numpy's `linspace(0, 1, n + 1)`, bit for bit: i·(1/n), with the last point exactly 1. */
+function unitEdges(nBins: number): Float64Array {
+  const step = 1 / nBins;
+  const edges = new Float64Array(nBins + 1);
+  for (let i = 0; i < nBins; i++) edges[i] = i * step;
+  edges[nBins] = 1;
+  return edges;
+}
+
+/** numpy's `percentile(sorted, q · 100)` with linear interpolation, bit for bit. */
+function percentileOfSorted(sorted: Float64Array, q: number): number {
+  const quantile = (q * 100) / 100;
+  const virtual = (sorted.length - 1) * quantile;
+  if (virtual >= sorted.length - 1) return sorted[sorted.length - 1];
+  const below = Math.floor(virtual);
+  const a = sorted[below];
+  const b = sorted[below + 1];
+  const gamma = virtual - below;
+  const diff = b - a;
+  return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
+}
+
+/**
+ * Reliability diagram data of a binary classifier (scikit-learn's `calibration_curve`): the
+ * predicted probabilities are binned, and each non-empty bin gives the observed share of
+ * positives against the mean prediction. A calibrated model lies on the diagonal.
+ */
+export function calibrationCurve(
+  yTrue: Labels,
+  proba: ArrayLike<number> | DenseMatrix,
+  options: CalibrationCurveOptions = {},
+): CalibrationCurve {
+  const nBins = options.nBins ?? 5;
+  if (!Number.isSafeInteger(nBins) || nBins < 1) {
+    throw new KeelError('invalid_argument', `nBins must be an integer ≥ 1, got ${show(nBins)}`, { field: 'nBins' });
+  }
+  const strategy = options.strategy ?? 'uniform';
+  if (strategy !== 'uniform' && strategy !== 'quantile') {
+    throw new KeelError('invalid_argument', `strategy must be "uniform" or "quantile", got ${show(strategy)}`, {
+      field: 'strategy',
+    });
+  }
+  const present = encodeLabels(yTrue, { field: 'yTrue' }).classes;
+  if (present.length === 1 && options.posLabel === undefined && options.classes === undefined) {
+    throw new KeelError(
+      'invalid_argument',
+      `yTrue has one class (${show(present[0])}): pass posLabel to say whether it is the positive one`,
+      { field: 'posLabel' },
+    );
+  }
+  const { positive, values } = binaryTarget(yTrue, proba, options);
+  const outside = values.findIndex((p) => p < 0 || p > 1);
+  if (outside >= 0) {
+    throw new KeelError('invalid_argument', `proba has ${values[outside]} at row ${outside}, outside [0, 1]`, {
+      field: 'proba',
+      row: outside,
+    });
+  }
+  let edges: Float64Array;
+  if (strategy === 'uniform') {
+    edges = unitEdges(nBins);
+  } else {
+    const sorted = Float64Array.from(values).sort();
+    edges = unitEdges(nBins).map((q) => percentileOfSorted(sorted, q));
+  }
+  const sums = new Float64Array(nBins);
+  const trues = new Float64Array(nBins);
+  const totals = new Float64Array(nBins);
+  for (let i = 0; i < values.length; i++) {
+    // The number of inner edges below the value: numpy's searchsorted(edges[1:-1], p), side "left".
+    let lo = 1;
+    let hi = nBins;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (edges[mid] < values[i]) lo = mid + 1;
+      else hi = mid;
+    }
+    const bin = lo - 1;
+    sums[bin] += values[i];
+    trues[bin] += positive[i];
+    totals[bin]++;
+  }
+  const probTrue: number[] = [];
+  const probPred: number[] = [];
+  for (let b = 0; b < nBins; b++) {
+    if (totals[b] === 0) continue;
+    probTrue.push(trues[b] / totals[b]);
+    probPred.push(sums[b] / totals[b]);
+  }
+  return { probTrue: Float64Array.from(probTrue), probPred: Float64Array.from(probPred) };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Evaluation report
 
 export interface ClassificationReportInput {
   readonly yTrue: Labels;
   readonly yPred: Labels;
-  /** predictProba output; roc_auc and log_loss are null without it. */
+  /** predictProba output; roc_auc, pr_auc and log_loss are null without it. */
   readonly proba?: DenseMatrix;
   /** Column labels of `proba` (the estimator's `classes`); required with `proba`. */
   readonly classes?: readonly ClassLabel[];
@@ -380,6 +675,8 @@ export interface ClassificationReport {
   readonly f1: number;
   /** Null without probabilities, or when undefined (a class missing from yTrue). */
   readonly roc_auc: number | null;
+  /** Average precision (area under the precision-recall curve); binary: of the positive class, multiclass: macro. */
+  readonly pr_auc: number | null;
   readonly log_loss: number | null;
   readonly confusion_matrix: ConfusionMatrix;
 }
@@ -400,11 +697,15 @@ export function classificationReport(input: ClassificationReportInput): Classifi
   const options: ClassMetricOptions = binary ? { average: 'binary', posLabel } : { average: 'macro' };
 
   let rocAucValue: number | null = null;
+  let prAucValue: number | null = null;
   let logLossValue: number | null = null;
   if (proba) {
     logLossValue = logLoss(yTrue, proba, { classes });
     const present = new Set(codesOf(yTrue, classes, { field: 'yTrue' }));
-    if (present.size === classes.length) rocAucValue = rocAuc(yTrue, proba, { classes, posLabel });
+    if (present.size === classes.length) {
+      rocAucValue = rocAuc(yTrue, proba, { classes, posLabel });
+      prAucValue = averagePrecision(yTrue, proba, { classes, posLabel });
+    }
   }
   return {
     accuracy: accuracyOf(paired),
@@ -412,6 +713,7 @@ export function classificationReport(input: ClassificationReportInput): Classifi
     recall: classScore('recall', paired, counts, options),
     f1: classScore('f1', paired, counts, options),
     roc_auc: rocAucValue,
+    pr_auc: prAucValue,
     log_loss: logLossValue,
     confusion_matrix: confusionOf(paired, undefined),
   };
@@ -433,12 +735,17 @@ export function mae(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number 
   return sum / truth.length;
 }
 
-/** Root mean squared error. */
-export function rmse(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+/** Mean squared error. */
+export function mse(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
   const [truth, predicted] = pairTargets(yTrue, yPred);
   let sum = 0;
   for (let i = 0; i < truth.length; i++) sum += (truth[i] - predicted[i]) ** 2;
-  return Math.sqrt(sum / truth.length);
+  return sum / truth.length;
+}
+
+/** Root mean squared error. */
+export function rmse(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+  return Math.sqrt(mse(yTrue, yPred));
 }
 
 /** Coefficient of determination; 1 for a perfect fit, and 0 for any imperfect fit of a constant target (scikit-learn's convention). */

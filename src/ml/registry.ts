@@ -4,6 +4,14 @@ import { JsonReader } from './json.js';
 import { LogisticRegression } from './linear/logistic-regression.js';
 import type { ParamValue } from './params.js';
 import { DecisionTreeClassifier, DecisionTreeRegressor } from './tree/decision-tree.js';
+import { IsolationForest } from './ensemble/isolation-forest.js';
+import { RandomForestClassifier, RandomForestRegressor } from './ensemble/random-forest.js';
+import { KNeighborsClassifier, KNeighborsRegressor } from './neighbors/k-neighbors.js';
+import { GaussianNB } from './naive-bayes/gaussian-nb.js';
+import { KMeans } from './cluster/k-means.js';
+import { LinearRegression } from './linear/linear-regression.js';
+import { Ridge } from './linear/ridge.js';
+import { HistGradientBoostingClassifier, HistGradientBoostingRegressor } from './boosting/hist-gradient-boosting.js';
 
 /**
  * Every built-in estimator by its snake_case name, the name keel.yaml, runs and model packages
@@ -13,6 +21,17 @@ const estimatorClasses = {
   logistic_regression: LogisticRegression,
   decision_tree: DecisionTreeClassifier,
   decision_tree_regressor: DecisionTreeRegressor,
+  random_forest: RandomForestClassifier,
+  random_forest_regressor: RandomForestRegressor,
+  isolation_forest: IsolationForest,
+  k_neighbors: KNeighborsClassifier,
+  k_neighbors_regressor: KNeighborsRegressor,
+  gaussian_nb: GaussianNB,
+  k_means: KMeans,
+  linear_regression: LinearRegression,
+  ridge: Ridge,
+  hist_gradient_boosting: HistGradientBoostingClassifier,
+  hist_gradient_boosting_regressor: HistGradientBoostingRegressor,
 } satisfies Record<string, EstimatorClass>;
 
 export type Algorithm = keyof typeof estimatorClasses;

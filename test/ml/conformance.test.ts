@@ -17,6 +17,7 @@ import { blobs, expectKeelError, expectProbabilities, regressionData, toMatrix, 
 type Label = number | string;
 
 function trainingData(estimator: Estimator, seed = 1): Dataset<Label> {
+  if (estimator.tags.unsupervised) return blobs(120, 4, ['ant', 'bee', 'cat'], seed); // y is ignored
   if (!estimator.tags.classifier) return regressionData(120, 4, seed);
   return blobs(120, 4, estimator.tags.multiclass ? ['ant', 'bee', 'cat'] : ['ant', 'bee'], seed);
 }
@@ -41,7 +42,8 @@ describe.each(listAlgorithms())('estimator contract: %s', (algorithm) => {
     const estimator = make();
     expect(estimator.algorithm).toBe(algorithm);
     expect(estimator.tags).toBe(Class.tags);
-    expect(Class.tags.classifier).not.toBe(Class.tags.regressor);
+    if (Class.tags.unsupervised) expect([Class.tags.classifier, Class.tags.regressor]).toEqual([false, false]);
+    else expect(Class.tags.classifier).not.toBe(Class.tags.regressor);
     expect(estimator).toBeInstanceOf(Class);
     // A randomized estimator is seeded by a param, so runs can be reproduced.
     expect('seed' in estimator.getParams()).toBe(Class.tags.randomized);
@@ -102,6 +104,8 @@ describe.each(listAlgorithms())('estimator contract: %s', (algorithm) => {
       // It learned something: blobs are easy.
       const correct = estimator.predict(X).filter((label, i) => label === y[i]).length;
       expect(correct / X.length).toBeGreaterThan(0.8);
+    } else if (Class.tags.unsupervised) {
+      expect(Array.from(predicted as ArrayLike<unknown>).every(Number.isFinite)).toBe(true);
     } else {
       expect(predicted).toBeInstanceOf(Float64Array);
       expect(Array.from(predicted as Float64Array).every(Number.isFinite)).toBe(true);
@@ -174,7 +178,8 @@ describe.each(listAlgorithms())('estimator contract: %s', (algorithm) => {
     const { X, y } = trainingData(make());
     const estimator = await make().fit(X, y);
     const before = JSON.stringify(estimator);
-    await expectKeelError(() => estimator.fit([[1, 2, 3, NaN]], [y[0]]), 'invalid_argument');
+    // Infinity is invalid for every estimator (NaN is a missing value to those that handle them).
+    await expectKeelError(() => estimator.fit([[1, 2, 3, Infinity]], [y[0]]), 'invalid_argument');
     expect(JSON.stringify(estimator)).toBe(before);
   });
 
@@ -225,6 +230,12 @@ describe.each(listAlgorithms())('estimator contract: %s', (algorithm) => {
 
   it('rejects y of the wrong length or with invalid values', async () => {
     const { X, y } = trainingData(make());
+    if (Class.tags.unsupervised) {
+      // y is not needed and, if given, ignored.
+      const withoutY = await make().fit(X);
+      expect(JSON.stringify(await make().fit(X, y.slice(1)))).toBe(JSON.stringify(withoutY));
+      return;
+    }
     await expectKeelError(() => make().fit(X, y.slice(1)), 'invalid_argument', {
       field: 'y',
       expected: 120,
@@ -243,7 +254,8 @@ describe.each(listAlgorithms())('estimator contract: %s', (algorithm) => {
       expected: 4,
       actual: 3,
     });
-    await expectKeelError(() => estimator.predict([[1, 2, NaN, 4]]), 'invalid_argument', { row: 0, column: 2 });
+    const invalid = Class.tags.handlesMissing ? Infinity : NaN;
+    await expectKeelError(() => estimator.predict([[1, 2, invalid, 4]]), 'invalid_argument', { row: 0, column: 2 });
   });
 
   it('rejects model JSON that is damaged, naming the field', async () => {

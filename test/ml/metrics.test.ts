@@ -1,17 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import {
   accuracy,
+  averagePrecision,
+  calibrationCurve,
   classificationReport,
   confusionMatrix,
   f1,
   logLoss,
   mae,
   mape,
+  mse,
   precision,
+  precisionRecallCurve,
   r2,
   recall,
   rmse,
   rocAuc,
+  rocCurve,
 } from '../../src/ml/index.js';
 import { expectKeelError, fixture, toMatrix } from './helpers.js';
 
@@ -252,5 +257,144 @@ describe('regression metrics match scikit-learn', () => {
   it('rejects non-numeric or misaligned values', async () => {
     await expectKeelError(() => mae([1, 2], [1]), 'invalid_argument', { field: 'yPred' });
     await expectKeelError(() => rmse([1, NaN], [1, 2]), 'invalid_argument', { field: 'yTrue', row: 1 });
+  });
+});
+
+interface CurveFixture {
+  binary: {
+    yTrue: number[];
+    cases: {
+      name: string;
+      scores: number[];
+      roc: { fpr: number[]; tpr: number[]; thresholds: number[] };
+      rocAll: { fpr: number[]; tpr: number[]; thresholds: number[] };
+      pr: { precision: number[]; recall: number[]; thresholds: number[] };
+      averagePrecision: number;
+      calibration: { strategy: 'uniform' | 'quantile'; nBins: number; probTrue: number[]; probPred: number[] }[];
+    }[];
+  };
+  strings: { yTrue: string[]; scores: number[]; averagePrecisionNo: number; averagePrecisionYes: number };
+  multiclass: { yTrue: number[]; proba: number[][]; averagePrecisionMacro: number };
+}
+
+const curves = fixture<CurveFixture>('metric-curves.json');
+
+function closeArrays(actual: ArrayLike<number>, expected: readonly number[]): void {
+  expect(actual).toHaveLength(expected.length);
+  for (let i = 0; i < expected.length; i++) close(actual[i], expected[i]);
+}
+
+describe('curves match scikit-learn', () => {
+  const { yTrue } = curves.binary;
+
+  describe.each(curves.binary.cases)('$name scores', (expected) => {
+    it('ROC curve, with and without intermediate thresholds', () => {
+      const roc = rocCurve(yTrue, expected.scores);
+      closeArrays(roc.fpr, expected.roc.fpr);
+      closeArrays(roc.tpr, expected.roc.tpr);
+      closeArrays(roc.thresholds, expected.roc.thresholds);
+      const all = rocCurve(yTrue, expected.scores, { dropIntermediate: false });
+      closeArrays(all.fpr, expected.rocAll.fpr);
+      closeArrays(all.tpr, expected.rocAll.tpr);
+      closeArrays(all.thresholds, expected.rocAll.thresholds);
+    });
+
+    it('precision-recall curve and average precision', () => {
+      const pr = precisionRecallCurve(yTrue, expected.scores);
+      closeArrays(pr.precision, expected.pr.precision);
+      closeArrays(pr.recall, expected.pr.recall);
+      closeArrays(pr.thresholds, expected.pr.thresholds);
+      close(averagePrecision(yTrue, expected.scores), expected.averagePrecision);
+      const proba = toMatrix(expected.scores.map((p) => [1 - p, p]));
+      close(averagePrecision(yTrue, proba, { classes: [0, 1] }), expected.averagePrecision);
+    });
+
+    it.each(expected.calibration)(
+      'calibration curve, $strategy, $nBins bins',
+      ({ strategy, nBins, probTrue, probPred }) => {
+        const curve = calibrationCurve(yTrue, expected.scores, { strategy, nBins });
+        closeArrays(curve.probTrue, probTrue);
+        closeArrays(curve.probPred, probPred);
+      },
+    );
+  });
+
+  it('average precision of a named positive class, string labels', () => {
+    const { strings } = curves;
+    close(averagePrecision(strings.yTrue, strings.scores), strings.averagePrecisionYes);
+    close(
+      averagePrecision(
+        strings.yTrue,
+        strings.scores.map((s) => 1 - s),
+        { posLabel: 'no' },
+      ),
+      strings.averagePrecisionNo,
+    );
+  });
+
+  it('multiclass average precision is the one-vs-rest macro average', () => {
+    const { multiclass } = curves;
+    close(averagePrecision(multiclass.yTrue, toMatrix(multiclass.proba)), multiclass.averagePrecisionMacro);
+  });
+
+  it('classificationReport adds pr_auc when probabilities are given', () => {
+    const scores = curves.binary.cases[0].scores;
+    const report = classificationReport({
+      yTrue,
+      yPred: scores.map((s) => (s >= 0.5 ? 1 : 0)),
+      proba: toMatrix(scores.map((p) => [1 - p, p])),
+      classes: [0, 1],
+    });
+    close(report.pr_auc!, curves.binary.cases[0].averagePrecision);
+    const { multiclass } = curves;
+    const multi = classificationReport({
+      yTrue: multiclass.yTrue,
+      yPred: multiclass.yTrue,
+      proba: toMatrix(multiclass.proba),
+      classes: [0, 1, 2, 3],
+    });
+    close(multi.pr_auc!, multiclass.averagePrecisionMacro);
+    expect(classificationReport({ yTrue: [0, 1], yPred: [0, 1] }).pr_auc).toBeNull();
+  });
+});
+
+describe('curve edge cases', () => {
+  it('a perfect ranking has average precision 1 and a ROC curve through (0, 1)', () => {
+    expect(averagePrecision([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9])).toBe(1);
+    const roc = rocCurve([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]);
+    expect(Array.from(roc.fpr)).toEqual([0, 0, 0, 1]);
+    expect(Array.from(roc.tpr)).toEqual([0, 0.5, 1, 1]);
+  });
+
+  it('refuses undefined curves and bad options with the field to fix', async () => {
+    await expectKeelError(() => rocCurve([1, 1], [0.2, 0.4]), 'invalid_argument', { field: 'yTrue' });
+    await expectKeelError(() => precisionRecallCurve([0, 0], [0.2, 0.4], { classes: [0, 1] }), 'invalid_argument', {
+      field: 'yTrue',
+    });
+    await expectKeelError(() => calibrationCurve([0, 1], [0.2, 1.4]), 'invalid_argument', { field: 'proba', row: 1 });
+    await expectKeelError(() => calibrationCurve([0, 1], [0.2, 0.4], { nBins: 0 }), 'invalid_argument', {
+      field: 'nBins',
+    });
+    await expectKeelError(() => calibrationCurve([1, 1], [0.2, 0.4]), 'invalid_argument', { field: 'posLabel' });
+    await expectKeelError(
+      () =>
+        averagePrecision(
+          [0, 1, 1],
+          toMatrix([
+            [0.2, 0.3, 0.5],
+            [0.1, 0.8, 0.1],
+            [0.3, 0.3, 0.4],
+          ]),
+          { classes: [0, 1, 2] },
+        ),
+      'invalid_argument',
+      { field: 'yTrue' },
+      /class 2 never occurs/,
+    );
+  });
+
+  it('mse is the square of rmse', () => {
+    expect(mse([1, 2, 3], [1, 2, 5])).toBeCloseTo(4 / 3, 15);
+    expect(rmse([1, 2, 3], [1, 2, 5]) ** 2).toBeCloseTo(mse([1, 2, 3], [1, 2, 5]), 15);
   });
 });

@@ -13,7 +13,13 @@ import { columnMajorFloat32, type MatrixInput } from '../matrix.js';
 import { param, type ParamSpecs } from '../params.js';
 import { Rng } from '../random.js';
 import { growTree, presortColumns, type TreeGrowth } from './grow-tree.js';
-import { EntropyCriterion, GiniCriterion, SquaredErrorCriterion, type SplitCriterion } from './criterion.js';
+import {
+  EntropyCriterion,
+  GiniCriterion,
+  SquaredErrorCriterion,
+  unitWeights,
+  type SplitCriterion,
+} from './criterion.js';
 import {
   applyTree,
   featureImportances,
@@ -119,8 +125,8 @@ export class DecisionTreeClassifier extends Classifier<DecisionTreeClassifierPar
     const { classes, codes } = encodeLabels(y, { expectedLength: matrix.rows });
     const criterion =
       params.criterion === 'gini'
-        ? new GiniCriterion(codes, classes.length)
-        : new EntropyCriterion(codes, classes.length);
+        ? new GiniCriterion(codes, classes.length, unitWeights(matrix.rows))
+        : new EntropyCriterion(codes, classes.length, unitWeights(matrix.rows));
     this.setState({ classes, nFeatures: matrix.cols, tree: growOn(matrix, criterion, params) });
     return this;
   }
@@ -213,7 +219,7 @@ export class DecisionTreeRegressor extends Regressor<DecisionTreeRegressorParams
     const params = this.getParams();
     const matrix = this.checkFitInput(X);
     const target = checkTarget(y, { expectedLength: matrix.rows });
-    this.setState({ nFeatures: matrix.cols, tree: growOn(matrix, new SquaredErrorCriterion(target), params) });
+    this.setState({ nFeatures: matrix.cols, tree: growOn(matrix, new SquaredErrorCriterion(target, unitWeights(matrix.rows)), params) });
     return this;
   }
 

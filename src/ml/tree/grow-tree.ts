@@ -26,21 +26,65 @@ export interface TreeGrowth {
  * Growing a tree partitions these arrays in place.
  */
 export interface PresortedColumns {
+  /** Samples per run: the samples the tree is grown on. */
   readonly n: number;
   readonly p: number;
+  /** Sample ids are below this (the rows of X, of which a forest's tree may use a subset). */
+  readonly rows: number;
   readonly order: Uint32Array;
   readonly sorted: Float32Array;
 }
 
-/** Sorts each column of a column-major float32 matrix once. */
-export function presortColumns(columns: Float32Array, n: number, p: number): PresortedColumns {
-  const order = new Uint32Array(n * p);
-  const sorted = new Float32Array(n * p);
+/**
+ * Sorts each column of a column-major float32 matrix once. `out` receives the runs when
+ * given (a forest passes shared memory, so worker threads read them without a copy).
+ */
+export function presortColumns(
+  columns: Float32Array,
+  n: number,
+  p: number,
+  out: { order: Uint32Array; sorted: Float32Array } = { order: new Uint32Array(n * p), sorted: new Float32Array(n * p) },
+): PresortedColumns {
+  const { order, sorted } = out;
   for (let f = 0; f < p; f++) {
     const base = f * n;
     order.set(argsortFloat32(columns.subarray(base, base + n), sorted.subarray(base, base + n)), base);
   }
-  return { n, p, order, sorted };
+  return { n, p, rows: n, order, sorted };
+}
+
+/**
+ * The runs restricted to samples of non-zero weight (a bootstrap sample's distinct rows),
+ * written into `order` and `sorted`, which must hold at least that many × p values. One
+ * linear pass per feature keeps each run sorted, so a forest presorts X once, not per tree.
+ */
+export function selectSamples(
+  all: PresortedColumns,
+  weights: Float64Array,
+  order: Uint32Array,
+  sorted: Float32Array,
+): PresortedColumns {
+  const { n, p, rows } = all;
+  const selected = new Uint8Array(rows);
+  let count = 0;
+  for (let sample = 0; sample < rows; sample++) {
+    if (weights[sample] > 0) {
+      selected[sample] = 1;
+      count++;
+    }
+  }
+  for (let f = 0; f < p; f++) {
+    // Branch-free, as in partitionRun: every sample is written, the cursor advances for selected ones.
+    let write = f * count;
+    const end = f * count + count;
+    for (let i = f * n; i < f * n + n && write < end; i++) {
+      const sample = all.order[i];
+      order[write] = sample;
+      sorted[write] = all.sorted[i];
+      write += selected[sample];
+    }
+  }
+  return { n: count, p, rows, order, sorted };
 }
 
 /** Node arrays that grow by doubling while the tree is built. */
@@ -117,12 +161,12 @@ const EPSILON = Number.EPSILON;
  * Consumes `data`: its runs are partitioned in place.
  */
 export function growTree(data: PresortedColumns, criterion: SplitCriterion, growth: TreeGrowth, rng: Rng): TreeArrays {
-  const { n, p, order, sorted } = data;
+  const { n, p, rows, order, sorted } = data;
   const { maxDepth, minSamplesSplit, minSamplesLeaf, maxFeatures } = growth;
   const tree = new GrowingTree(criterion.nValues, Math.min(2 * n - 1, 1023));
   const features = Int32Array.from({ length: p }, (_, f) => f);
   // One bit per sample: small enough to stay in cache while runs are partitioned.
-  const goesLeft = new Int32Array((n + 31) >>> 5);
+  const goesLeft = new Int32Array((rows + 31) >>> 5);
   const spillOrder = new Uint32Array(n);
   const spillSorted = new Float32Array(n);
   const best: SplitCandidate = { proxy: -Infinity, position: -1 };
@@ -136,7 +180,7 @@ export function growTree(data: PresortedColumns, criterion: SplitCriterion, grow
     const base = sortedBy * n;
     const impurity = criterion.startNode(order, base + start, base + end, tree.value, node * tree.nValues);
     tree.impurity[node] = impurity;
-    tree.weight[node] = end - start;
+    tree.weight[node] = criterion.nodeWeight;
     if (!maySplit(end - start, depth) || impurity <= EPSILON) continue;
 
     // Draw features without replacement until maxFeatures were visited and one was not
@@ -202,20 +246,19 @@ function partitionRun(
 ): void {
   let write = from;
   let spilled = 0;
+  // Branch-free: where a sample goes is a coin flip the branch predictor would miss half the
+  // time, so every sample is written to both places and only the matching cursor advances.
   for (let i = from; i < to; i++) {
     const sample = order[i];
-    if ((goesLeft[sample >>> 5] >>> (sample & 31)) & 1) {
-      order[write] = sample;
-      sorted[write] = sorted[i];
-      write++;
-    } else {
-      spillOrder[spilled] = sample;
-      spillSorted[spilled] = sorted[i];
-      spilled++;
-    }
+    const value = sorted[i];
+    const left = (goesLeft[sample >>> 5] >>> (sample & 31)) & 1;
+    order[write] = sample;
+    sorted[write] = value;
+    write += left;
+    spillOrder[spilled] = sample;
+    spillSorted[spilled] = value;
+    spilled += left ^ 1;
   }
-  for (let k = 0; k < spilled; k++) {
-    order[write + k] = spillOrder[k];
-    sorted[write + k] = spillSorted[k];
-  }
+  order.set(spillOrder.subarray(0, spilled), write);
+  sorted.set(spillSorted.subarray(0, spilled), write);
 }
