@@ -55,6 +55,8 @@ const Candidate = Type.Object(
           trials: Type.Optional(Type.Integer({ minimum: 1 })),
           /** Cross-validation folds (default 5). */
           cv: Type.Optional(Type.Integer({ minimum: 2, maximum: 20 })),
+          /** Trials run in parallel on this many worker threads (default 1). */
+          nJobs: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
           seed: Type.Optional(Type.Integer()),
         },
         { additionalProperties: false },

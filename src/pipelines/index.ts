@@ -9,3 +9,5 @@ export {
   type LifecycleOutputs,
 } from './lifecycle.js';
 export { runProject, type RunProjectOptions } from './run-project.js';
+export { checkCandidates, greaterIsBetter, selectionMetric, taskStrategy, type TaskStrategy } from './task.js';
+export { buildSearch, fitCandidate, scorerFor } from './search.js';

@@ -18,7 +18,8 @@ import { deployDirect } from '../serving/index.js';
 import type { ArtifactStore, MetadataStore } from '../store/index.js';
 import { Tracker } from '../tracking/index.js';
 import type { Pipeline, StepDefinition } from './dag.js';
-import { greaterIsBetter, taskStrategy } from './task.js';
+import { fitCandidate } from './search.js';
+import { greaterIsBetter, selectionMetric, taskStrategy } from './task.js';
 
 export interface LifecycleContext {
   readonly project: Project;
@@ -201,20 +202,35 @@ const trainStep: Step<'train'> = {
     const candidates: LifecycleOutputs['train']['candidates'] = [];
     for (const candidate of project.config.training.candidates) {
       const name = candidate.name ?? candidate.algorithm;
-      const estimator = createEstimator(candidate.algorithm, candidate.params ?? {});
+      const searched = Object.keys(candidate.search?.space ?? {});
+      const baseParams = createEstimator(candidate.algorithm, candidate.params ?? {}).getParams();
       const run = await tracker.startRun({
         experiment: project.config.name,
         name,
         pipelineRunId,
-        // Every effective param, defaults included, so a run says exactly how it was trained.
-        params: { algorithm: candidate.algorithm, ...trackedParams(estimator.getParams()) },
+        // Every effective param, defaults included, so a run says exactly how it was trained;
+        // searched params are logged once the search has chosen them.
+        params: {
+          algorithm: candidate.algorithm,
+          ...trackedParams(baseParams, (key) => !searched.includes(key)),
+          ...(candidate.search ? { 'search.method': candidate.search.method } : {}),
+        },
         datasetVersionIds: [inputs.import.datasetVersionId],
         tags: { 'keel.step': 'train', 'keel.features': inputs.features.digest },
       });
       try {
         const t0 = performance.now();
-        await estimator.fit(X, y);
+        const estimator = await fitCandidate(candidate, X, y, {
+          run,
+          tracker,
+          experiment: project.config.name,
+          pipelineRunId,
+          metric: selectionMetric(project),
+        });
         const seconds = (performance.now() - t0) / 1000;
+        if (searched.length > 0) {
+          await run.logParams(trackedParams(estimator.getParams(), (key) => searched.includes(key)));
+        }
         await run.logMetrics({ fit_seconds: seconds, train_rows: X.rows });
         const digest = await run.logArtifact('model/estimator.json', JSON.stringify(estimator.toJSON()));
         candidates.push({ name, algorithm: candidate.algorithm, runId: run.id, estimator: digest, seconds });
@@ -425,14 +441,13 @@ export const lifecyclePipeline: Pipeline<LifecycleContext, LifecycleOutputs> = {
 // ---------------------------------------------------------------------------------------------
 
 /** Tracking params are strings, numbers or booleans; an unset (null) param is recorded as "None", as MLflow does. */
-function trackedParams(params: Readonly<Record<string, string | number | boolean | null>>): Record<string, ParamValue> {
+function trackedParams(
+  params: Readonly<Record<string, string | number | boolean | null>>,
+  keep: (key: string) => boolean,
+): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
-  for (const [key, value] of Object.entries(params)) out[key] = value ?? 'None';
+  for (const [key, value] of Object.entries(params)) if (keep(key)) out[key] = value ?? 'None';
   return out;
-}
-
-export function selectionMetric(project: Project): string {
-  return project.config.training.selectionMetric ?? taskStrategy(project.config.task.type).defaultSelectionMetric;
 }
 
 export function modelName(project: Project): string {

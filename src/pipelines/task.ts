@@ -11,6 +11,7 @@ import {
   rmse,
   type Estimator,
 } from '../ml/index.js';
+import { buildSearch } from './search.js';
 
 /**
  * What differs between prediction tasks, in one place: how the target is read, how the split
@@ -86,6 +87,10 @@ const strategies: Record<TaskType, TaskStrategy> = {
   regression,
 };
 
+export function selectionMetric(project: Project): string {
+  return project.config.training.selectionMetric ?? taskStrategy(project.config.task.type).defaultSelectionMetric;
+}
+
 export function taskStrategy(type: TaskType): TaskStrategy {
   return strategies[type];
 }
@@ -133,11 +138,23 @@ export function checkCandidates(project: Project): void {
     } catch (error) {
       throw rename(error, `${field}.params`);
     }
+    if (candidate.search) {
+      try {
+        buildSearch(candidate, candidate.search, selectionMetric(project));
+      } catch (error) {
+        throw rename(error, `${field}.search`);
+      }
+    }
   });
   function rename(error: unknown, prefix: string): KeelError {
     if (!(error instanceof KeelError)) return new KeelError('invalid_config', String(error));
+    const field = error.details.field;
+    // Errors raised with keel.yaml's own path keep it; estimator errors name a param.
+    if (typeof field === 'string' && field.startsWith('training.')) return error;
     const inner =
-      typeof error.details.field === 'string' && error.details.field !== 'algorithm' ? `.${error.details.field}` : '';
+      typeof field === 'string' && field !== 'algorithm'
+        ? `.${field.replace(/^search\./, '').replace(/^(paramGrid|paramDistributions)\b/, 'space')}`
+        : '';
     return new KeelError('invalid_config', `${project.file}: ${prefix}${inner}: ${error.message}`, {
       field: `${prefix}${inner}`,
     });

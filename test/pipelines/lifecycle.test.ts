@@ -129,6 +129,56 @@ describe('the churn lifecycle, end to end', () => {
   });
 });
 
+describe('hyperparameter search in the train step', () => {
+  const withSearch = (search: string) =>
+    churnCopy((y) =>
+      y.replace(
+        'params: { maxDepth: 6, minSamplesLeaf: 20 }',
+        `params: { minSamplesLeaf: 20 }\n      search:\n${search}`,
+      ),
+    );
+
+  it('cross-validates the space, refits the best setting and records each trial as a nested run', async () => {
+    const ws = await tempWorkspace();
+    try {
+      const dir = withSearch('        method: grid\n        cv: 3\n        space:\n          maxDepth: [2, 5]');
+      const result = await runProject(loadProject(dir), ws);
+      const tree = result.outputs.train.candidates.find((c) => c.name === 'decision_tree');
+      const run = await ws.metadata.getRun(tree?.runId ?? '');
+      expect(run?.params).toMatchObject({ algorithm: 'decision_tree', 'search.method': 'grid', minSamplesLeaf: 20 });
+      expect([2, 5]).toContain(run?.params.maxDepth);
+      expect(run?.metrics.cv_roc_auc).toBeGreaterThan(0.75);
+      expect(run?.metrics.search_trials).toBe(2);
+      const trials = (await ws.metadata.listRuns()).filter((r) => r.parentRunId === run?.id);
+      expect(trials.map((t) => t.params.maxDepth).sort()).toEqual([2, 5]);
+      const best = trials.find((t) => t.metrics.rank === 1);
+      expect(best?.params.maxDepth).toBe(run?.params.maxDepth);
+      expect(best?.metrics.cv_roc_auc).toBeCloseTo(run?.metrics.cv_roc_auc ?? NaN, 12);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('rejects a bad search before running, naming the key', async () => {
+    const ws = await tempWorkspace();
+    try {
+      const grid = withSearch(
+        '        method: grid\n        space:\n          maxDepth: { distribution: randint, low: 2, high: 9 }',
+      );
+      const gridError = (await runProject(loadProject(grid), ws).catch((e: unknown) => e)) as KeelError;
+      expect(gridError.details.field).toBe('training.candidates[1].search.space');
+      expect(gridError.message).toContain('grid search takes lists of values');
+      const unknownParam = withSearch('        method: random\n        space:\n          depth: [2, 4]');
+      const paramError = (await runProject(loadProject(unknownParam), ws).catch((e: unknown) => e)) as KeelError;
+      expect(paramError.details.field).toBe('training.candidates[1].search.space.depth');
+      expect(paramError.message).toMatch(/decision_tree has no param "depth"; it has .*maxDepth/);
+      expect(await ws.metadata.listPipelineRuns()).toEqual([]);
+    } finally {
+      await ws.dispose();
+    }
+  });
+});
+
 describe('the lifecycle refuses bad input cleanly', () => {
   it('names a missing data file and writes nothing', async () => {
     const ws = await tempWorkspace();
