@@ -148,12 +148,8 @@ export {
 } from './parallel/pool.js';
 export type { TaskInput, TaskName, TaskOutput } from './parallel/tasks.js';
 
-export {
-  KNeighborsClassifier,
-  KNeighborsRegressor,
-  type KNeighborsParams,
-} from './neighbors/k-neighbors.js';
-export type { Neighbors } from './neighbors/brute-force.js';
+export { KNeighborsClassifier, KNeighborsRegressor, type KNeighborsParams } from './neighbors/k-neighbors.js';
+export type { Neighbors as KNeighborsResult } from './neighbors/brute-force.js';
 export { GaussianNB, type GaussianNBParams } from './naive-bayes/gaussian-nb.js';
 export { KMeans, type KMeansParams } from './cluster/k-means.js';
 export { LinearRegression, type LinearRegressionParams } from './linear/linear-regression.js';

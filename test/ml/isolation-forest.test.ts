@@ -140,7 +140,14 @@ describe('IsolationForest', () => {
     const constant = Array.from({ length: 50 }, () => [1, 2, 3]);
     const model = await new IsolationForest({ nEstimators: 5 }).fit(constant);
     expect(model.forest.feature.every((f) => f === -1)).toBe(true);
-    expect(new Set(model.scoreSamples([[1, 2, 3], [100, -5, 0]])).size).toBe(1);
+    expect(
+      new Set(
+        model.scoreSamples([
+          [1, 2, 3],
+          [100, -5, 0],
+        ]),
+      ).size,
+    ).toBe(1);
   });
 
   it('validates its params', async () => {

@@ -9,7 +9,7 @@ import {
   r2,
   type ClassLabel,
   type KNeighborsParams,
-  type Neighbors,
+  type KNeighborsResult,
 } from '../../src/ml/index.js';
 import { expectKeelError, fixture, maxAbsDiff, toMatrix } from './helpers.js';
 
@@ -168,7 +168,7 @@ describe('KNeighborsClassifier and KNeighborsRegressor', () => {
       [5, 5],
     ];
     const model = await new KNeighborsRegressor({ nNeighbors: 3 }).fit(tied, [1, 2, 3, 4, 5, 6, 7]);
-    const result: Neighbors = model.kneighbors([[0, 0]]);
+    const result: KNeighborsResult = model.kneighbors([[0, 0]]);
     expect(Array.from(result.indices)).toEqual([0, 1, 2]);
     expect(Array.from(result.distances)).toEqual([1, 1, 1]);
     expect(Array.from(model.predict([[0, 0]]))).toEqual([2]);
@@ -214,6 +214,7 @@ describe('KNeighborsClassifier and KNeighborsRegressor', () => {
       field: 'weights',
     });
     await expectKeelError(() => new KNeighborsClassifier({ nJobs: 0 }), 'invalid_argument', { field: 'nJobs' });
+    expect(new KNeighborsClassifier({ nJobs: -1 }).getParams().nJobs).toBe(-1);
   });
 
   it('rejects more neighbours than training rows, at fit and in kneighbors', async () => {

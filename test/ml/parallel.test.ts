@@ -1,13 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { growForestTrees, type ForestGrowthInput } from '../../src/ml/ensemble/forest-growth.js';
-import {
-  WorkerPool,
-  closeSharedWorkerPool,
-  resolveJobs,
-  sharedWorkerPool,
-  type TaskName,
-} from '../../src/ml/index.js';
+import { WorkerPool, closeSharedWorkerPool, resolveJobs, sharedWorkerPool, type TaskName } from '../../src/ml/index.js';
 import { sharedArray } from '../../src/ml/parallel/shared-memory.js';
 import { Rng } from '../../src/ml/random.js';
 import { presortColumns } from '../../src/ml/tree/grow-tree.js';
@@ -35,6 +29,13 @@ describe('WorkerPool', () => {
     expect(pool.size).toBe(1);
     const outputs = await Promise.all([1, 2, 3, 4, 5].map((n) => pool.run('pool.echo', n)));
     expect(outputs).toEqual([1, 2, 3, 4, 5]);
+    expect(pool.size).toBe(2);
+  });
+
+  it('warm() starts workers ahead of tasks, within maxWorkers', async () => {
+    const pool = newPool(2).warm(5);
+    expect(pool.size).toBe(2);
+    expect(await Promise.all([pool.run('pool.echo', 'a'), pool.run('pool.echo', 'b')])).toEqual(['a', 'b']);
     expect(pool.size).toBe(2);
   });
 
@@ -136,7 +137,10 @@ describe('the forest.grow task', () => {
     });
     const inline = growForestTrees(input([11, 12, 13, 14]));
     const pool = newPool(2);
-    const batches = await Promise.all([pool.run('forest.grow', input([11, 12])), pool.run('forest.grow', input([13, 14]))]);
+    const batches = await Promise.all([
+      pool.run('forest.grow', input([11, 12])),
+      pool.run('forest.grow', input([13, 14])),
+    ]);
     expect(batches.flat()).toEqual(inline);
     expect(inline[0].feature).toBeInstanceOf(Int32Array);
   });

@@ -90,9 +90,8 @@ function findThresholds(sorted: Float64Array, maxBins: number): Float64Array {
 }
 
 /**
- * Writes the bin code of every value of `source` into `codes` in word columns (feature f of
- * row i at byte 4·(⌊f/4⌋·count + i) + f mod 4, see kernels.ts), and returns, per feature,
- * whether any value was missing.
+ * Writes the bin code of every value of `source` into `codes`, column-major (feature f of row
+ * i at f·count + i), and returns, per feature, whether any value was missing.
  */
 export function binRows(source: RowSource, mapper: BinMapper, codes: Uint8Array): Uint8Array {
   const { data, cols, rows, count } = source;
@@ -103,8 +102,7 @@ export function binRows(source: RowSource, mapper: BinMapper, codes: Uint8Array)
   const hasMissing = new Uint8Array(cols);
   for (let i = 0; i < count; i++) {
     const rowOffset = (rows === null ? i : rows[i]) * cols;
-    for (let f = 0, t = 0; f < cols; f++, t += 256) {
-      const out = 4 * ((f >>> 2) * count + i) + (f & 3);
+    for (let f = 0, t = 0, out = i; f < cols; f++, t += 256, out += count) {
       const v = data[rowOffset + f];
       if (v !== v) {
         codes[out] = missingBin;

@@ -4,7 +4,7 @@ import { resolveJobs } from '../parallel/pool.js';
 import { Rng } from '../random.js';
 import { binRows, fitBinMapper, type RowSource } from './binning.js';
 import { TreeGrower } from './grower.js';
-import { CTRL, FEATURE_WIDTH, LOSS, MAX_CHUNKS, OP, type KernelBuffers } from './kernels.js';
+import { CTRL, FEATURE_WIDTH, LOSS, MAX_CHUNKS, OP, elementChunkCount, type KernelBuffers } from './kernels.js';
 import { baselinePrediction, meanLoss, type LossKind } from './losses.js';
 import { EnsembleBuilder, type TreeEnsemble } from './predictor.js';
 import { KernelThreads } from './threads.js';
@@ -121,7 +121,7 @@ export async function fitBoosting(
     if (earlyStopping) scores.push(score());
     let nIter = 0;
     while (nIter < params.maxIter) {
-      threads.run(OP.GRADIENTS);
+      threads.run(OP.GRADIENTS, elementChunkCount(count));
       for (let k = 0; k < trees; k++) {
         grower.grow(k, builder);
         if (validation !== null) {
@@ -161,9 +161,7 @@ function allocateBuffers(
   params: BoostingParams,
   shared: boolean,
 ): KernelBuffers {
-  const words = Math.ceil(cols / 4);
-  // The kernels fill whole words of four features' histograms, padding included.
-  const histogramLength = words * 4 * FEATURE_WIDTH;
+  const histogramLength = cols * FEATURE_WIDTH;
   // Every leaf keeps at least minSamplesLeaf rows, which bounds the leaf count.
   const maxLeaves = Math.min(params.maxLeafNodes ?? Infinity, Math.max(1, Math.floor(n / params.minSamplesLeaf)));
   const memory = (bytes: number): ArrayBuffer | SharedArrayBuffer =>
@@ -171,10 +169,10 @@ function allocateBuffers(
   return {
     n,
     trees,
-    words,
+    features: cols,
     loss,
     histogramLength,
-    codes: new Uint8Array(memory(n * words * 4)),
+    codes: new Uint8Array(memory(n * cols)),
     rows: new Uint32Array(memory(n * 4)),
     leftRows: new Uint32Array(memory(n * 4)),
     rightRows: new Uint32Array(memory(n * 4)),

@@ -1,5 +1,5 @@
 import type { BinMapper } from './binning.js';
-import { FEATURE_WIDTH, OP, chunkCount, chunkStart } from './kernels.js';
+import { OP, chunkCount, chunkStart, elementChunkCount, FEATURE_WIDTH } from './kernels.js';
 import { EnsembleBuilder, LEAF } from './predictor.js';
 import { MIN_HESSIAN_TO_SPLIT, findBestSplit, nodeValue, type SplitInfo, type SplitRules } from './splitting.js';
 import type { KernelThreads } from './threads.js';
@@ -7,8 +7,9 @@ import type { KernelThreads } from './threads.js';
 /**
  * Grows one regression tree on gradients and hessians, leaf-wise as scikit-learn's TreeGrower:
  * the splittable leaf with the largest gain is split next, until maxLeafNodes leaves exist or
- * no leaf can split. Each split partitions the node's rows in place and builds the histograms
- * of the smaller child only; the larger child's are the parent's minus the smaller's.
+ * no leaf can split. Each split partitions the node's rows (and their gradients) into its
+ * children and builds the histograms of the smaller child only; the larger child's are the
+ * parent's minus the smaller's (the subtraction trick).
  */
 
 export interface GrowthLimits {
@@ -136,7 +137,7 @@ export class TreeGrower {
       this.finalize(root);
     } else {
       const chunks = chunkCount(n);
-      this.threads.run(OP.ROOT_HISTOGRAM, tree, chunks);
+      this.threads.run(OP.ROOT_HISTOGRAM, chunks, tree);
       const histogram = this.pool.take();
       this.sumChunks(histogram, chunks);
       const sums = this.threads.context.chunkSums;
@@ -148,7 +149,7 @@ export class TreeGrower {
       if (root.sumHessian < MIN_HESSIAN_TO_SPLIT) this.finalize(root);
       else this.findSplit(root);
     }
-    while (this.heap.size > 0) this.splitNode(this.heap.pop(), tree);
+    while (this.heap.size > 0) this.splitNode(this.heap.pop());
     this.addLeafValues(tree);
     this.writeTree(root, builder);
   }
@@ -196,7 +197,7 @@ export class TreeGrower {
   }
 
   /** Splits a node taken from the heap (scikit-learn's TreeGrower.split_next). */
-  private splitNode(node: GrowerNode, tree: number): void {
+  private splitNode(node: GrowerNode): void {
     const split = node.split as SplitInfo;
     const { minSamplesLeaf, maxLeafNodes, maxDepth } = this.limits;
     const depth = node.depth + 1;
@@ -256,7 +257,7 @@ export class TreeGrower {
     goLeft[this.mapper.maxBins] = split.missingGoToLeft ? 1 : 0;
     const { start, end } = node;
     const chunks = chunkCount(end - start);
-    this.threads.run(OP.SPLIT, start, end, split.feature, side, chunks);
+    this.threads.run(OP.SPLIT, chunks, start, end, split.feature, side);
     // Left parts of every chunk, then right parts, each in chunk order: a stable partition.
     let position = start;
     for (let c = 0; c < chunks; c++) {
@@ -288,7 +289,7 @@ export class TreeGrower {
       leafValue[j] = leaves[j].value * this.limits.learningRate;
     }
     leafStart[leaves.length] = n;
-    this.threads.run(OP.ADD_LEAVES, leaves.length, tree);
+    this.threads.run(OP.ADD_LEAVES, elementChunkCount(n), leaves.length, tree);
   }
 
   /** Appends the tree to `builder` in depth-first preorder, left child first (scikit-learn's node order). */

@@ -8,20 +8,17 @@
  * Work is split into chunks that depend only on the node's size, never on the thread count,
  * and per-chunk results are combined in chunk order: a model is bit-identical for any nJobs.
  *
- * Data layout (see KernelBuffers), chosen by measurement on 1M × 20 rows:
- * - bin codes in "word columns": the bins of features 4w…4w+3 for row r are the four bytes of
- *   32-bit word w·n + r. Deeper nodes are sparse, increasing subsets of the rows, and there
- *   random access is what costs: one 32-bit load fetches four features' bins, where byte
- *   columns (scikit-learn's layout) need four loads from four places and a row-major matrix
- *   fetches a cache line per row. At the root the words are read sequentially.
- * - histograms are built a word (four features) per pass over a node's rows, so four
- *   histograms (24 kB) stay in L1; a node's words are first gathered in a tight loop, which
- *   keeps many cache misses in flight, then summed;
+ * Data layout (see KernelBuffers), chosen by measurement:
+ * - bin codes column-major, one byte per value (scikit-learn's layout): a node's rows are a
+ *   sparse, increasing subset of 0…n−1, and looking them up in a 1 MB column that stays in
+ *   the core's cache is several times faster than fetching a cache line per row from a
+ *   row-major matrix, which made sparse nodes memory-latency bound;
+ * - histograms are built four features per pass over a node's rows, so each row index and
+ *   gradient pair is read once per four features while four histograms (24 kB) stay in L1;
  * - gradients and hessians interleaved in one Float32Array per tree of an iteration
- *   (scikit-learn keeps them in float32 too). Partitions move each row's pair along with the
- *   row (`ordered`), so a node's pairs are always contiguous and never gathered;
- * - histograms are Float64Arrays of 256 bins × (gradient sum, hessian sum, count) per feature,
- *   features padded to a multiple of 4.
+ *   (scikit-learn keeps them in float32 too); a node's pairs are first gathered into row order
+ *   (`ordered`) so the histogram passes read them sequentially;
+ * - histograms are Float64Arrays of 256 bins × (gradient sum, hessian sum, count) per feature.
  */
 
 /** Everything the kernels read and write; on SharedArrayBuffers when workers take part. */
@@ -29,9 +26,8 @@ export interface KernelBuffers {
   readonly n: number;
   /** Trees per iteration: 1, or the number of classes for multiclass log loss. */
   readonly trees: number;
-  /** Word columns: ⌈features / 4⌉. */
-  readonly words: number;
-  /** words × n × 4 bin codes (see the layout above). */
+  readonly features: number;
+  /** features × n bin codes, column-major. */
   readonly codes: Uint8Array;
   /** The partition: rows of each node are contiguous, in increasing order within a node. */
   readonly rows: Uint32Array;
@@ -45,7 +41,7 @@ export interface KernelBuffers {
   /** Where a split writes the gradient pairs of the left and right rows, as leftRows/rightRows. */
   readonly leftOrdered: Float32Array;
   readonly rightOrdered: Float32Array;
-  /** n values: a word of a node's rows gathered in partition order. */
+  /** n values: four features' bins of a node's rows gathered in partition order. */
   readonly packed: Uint32Array;
   /** n values: the split feature's bins of a node's rows gathered in partition order. */
   readonly bins: Uint8Array;
@@ -70,16 +66,8 @@ export interface KernelBuffers {
   readonly errorText: Uint8Array;
 }
 
-/** What a worker thread is started with. */
-export interface WorkerData {
-  readonly buffers: KernelBuffers;
-  readonly thread: number;
-  readonly threads: number;
-}
-
 /** Views each thread derives once from the buffers. */
 export interface KernelContext extends KernelBuffers {
-  readonly codeWords: Uint32Array;
   readonly treeGradients: Float32Array[];
   readonly scratchHistograms: Float64Array[];
 }
@@ -105,18 +93,24 @@ function boostingKernels() {
 
   /** Slots of the control array shared with the workers. */
   const CTRL = {
-    /** Incremented by the caller for each operation; workers wait for it to change. */
+    /** The current operation's sequence number; workers wait for it to change. */
     SEQ: 0,
-    /** Workers that finished the current operation. */
-    DONE: 1,
-    OP: 2,
-    /** Set when a worker threw; its message is in errorText. */
-    ERROR: 3,
-    ERROR_LENGTH: 4,
-    /** First integer argument; the operations use A0 … A0 + 5. */
-    A0: 5,
+    /** The next chunk to claim, tagged with the sequence number: seq · 1024 + chunk. */
+    CLAIM: 1,
+    /** Chunks of the current operation finished. */
+    COMPLETED: 2,
+    OP: 3,
+    CHUNKS: 4,
+    /** Set when a chunk threw; its message is in errorText. */
+    ERROR: 5,
+    ERROR_LENGTH: 6,
+    /** First integer argument; the operations use A0 … A0 + 3. */
+    A0: 7,
     SIZE: 12,
   } as const;
+
+  /** Sequence numbers wrap here, keeping CLAIM a positive 32-bit integer. */
+  const SEQ_MASK = 0xfffff;
 
   /** Loss kinds for OP.GRADIENTS. */
   const LOSS = { BINARY: 0, MULTINOMIAL: 1, SQUARED: 2 } as const;
@@ -125,20 +119,25 @@ function boostingKernels() {
   const BIN_WIDTH = 3;
   const FEATURE_WIDTH = 768;
 
-  /** Chunks never exceed this many (bounding the scratch histograms), nor fall below MIN_CHUNK_ROWS rows. */
+  /**
+   * Histogram chunks never exceed this many (bounding the scratch histograms and the cost of
+   * summing them), nor fall below MIN_CHUNK_ROWS rows. Element-wise operations (gradients,
+   * leaf values) use up to MAX_ELEMENT_CHUNKS chunks of ELEMENT_CHUNK_ROWS or more.
+   */
   const MAX_CHUNKS = 4;
   const MIN_CHUNK_ROWS = 8192;
+  const MAX_ELEMENT_CHUNKS = 32;
+  const ELEMENT_CHUNK_ROWS = 32768;
 
   function kernelContext(buffers: KernelBuffers): KernelContext {
-    const { codes, gradients, scratch, n, trees, histogramLength } = buffers;
+    const { gradients, scratch, n, trees, histogramLength } = buffers;
     const treeGradients: Float32Array[] = [];
     for (let k = 0; k < trees; k++) treeGradients.push(gradients.subarray(2 * n * k, 2 * n * (k + 1)));
     const scratchHistograms: Float64Array[] = [];
     for (let c = 0; c < MAX_CHUNKS; c++) {
       scratchHistograms.push(scratch.subarray(c * histogramLength, (c + 1) * histogramLength));
     }
-    const codeWords = new Uint32Array(codes.buffer, codes.byteOffset, codes.length >>> 2);
-    return { ...buffers, codeWords, treeGradients, scratchHistograms };
+    return { ...buffers, treeGradients, scratchHistograms };
   }
 
   /** Chunks for a node of `size` rows: a function of the size only, so results do not depend on threads. */
@@ -146,75 +145,132 @@ function boostingKernels() {
     return Math.max(1, Math.min(MAX_CHUNKS, Math.floor(size / MIN_CHUNK_ROWS)));
   }
 
+  /** Chunks for an element-wise operation over all n rows. */
+  function elementChunkCount(n: number): number {
+    return Math.max(1, Math.min(MAX_ELEMENT_CHUNKS, Math.floor(n / ELEMENT_CHUNK_ROWS)));
+  }
+
   /** First row of chunk `chunk` of `chunks` over [start, end). */
   function chunkStart(start: number, end: number, chunk: number, chunks: number): number {
     return start + Math.floor(((end - start) * chunk) / chunks);
   }
 
-  /** Adds the four histograms of word `v` at `base` (feature 4w's histogram). */
-  function addWord(histogram: Float64Array, base: number, v: number, g: number, h: number): void {
-    let o = base + (v & 255) * 3;
-    histogram[o] += g;
-    histogram[o + 1] += h;
-    histogram[o + 2] += 1;
-    o = base + 768 + ((v >>> 8) & 255) * 3;
-    histogram[o] += g;
-    histogram[o + 1] += h;
-    histogram[o + 2] += 1;
-    o = base + 1536 + ((v >>> 16) & 255) * 3;
-    histogram[o] += g;
-    histogram[o + 1] += h;
-    histogram[o + 2] += 1;
-    o = base + 2304 + (v >>> 24) * 3;
-    histogram[o] += g;
-    histogram[o + 1] += h;
-    histogram[o + 2] += 1;
-  }
-
-  /** Adds rows start…end−1 (in identity order, at the root) to `histogram`, a word at a time. */
+  /**
+   * Adds rows start…end−1 (in identity order, at the root) to `histogram`: features four at a
+   * time, then one at a time for the rest. The three values of a bin sit side by side.
+   */
   function rootHistogramKernel(
-    codeWords: Uint32Array,
+    codes: Uint8Array,
     n: number,
-    words: number,
+    features: number,
     start: number,
     end: number,
     gradients: Float32Array,
     histogram: Float64Array,
   ): void {
-    for (let w = 0; w < words; w++) {
-      const column = w * n;
-      const base = w * 3072;
-      for (let r = start; r < end; r++)
-        addWord(histogram, base, codeWords[column + r], gradients[2 * r], gradients[2 * r + 1]);
+    let f = 0;
+    for (; f + 4 <= features; f += 4) {
+      const c0 = f * n;
+      const c1 = c0 + n;
+      const c2 = c1 + n;
+      const c3 = c2 + n;
+      const base = f * 768;
+      for (let r = start; r < end; r++) {
+        const g = gradients[2 * r];
+        const h = gradients[2 * r + 1];
+        let o = base + codes[c0 + r] * 3;
+        histogram[o] += g;
+        histogram[o + 1] += h;
+        histogram[o + 2] += 1;
+        o = base + 768 + codes[c1 + r] * 3;
+        histogram[o] += g;
+        histogram[o + 1] += h;
+        histogram[o + 2] += 1;
+        o = base + 1536 + codes[c2 + r] * 3;
+        histogram[o] += g;
+        histogram[o + 1] += h;
+        histogram[o + 2] += 1;
+        o = base + 2304 + codes[c3 + r] * 3;
+        histogram[o] += g;
+        histogram[o + 1] += h;
+        histogram[o + 2] += 1;
+      }
+    }
+    for (; f < features; f++) {
+      const c = f * n;
+      const base = f * 768;
+      for (let r = start; r < end; r++) {
+        const o = base + codes[c + r] * 3;
+        histogram[o] += gradients[2 * r];
+        histogram[o + 1] += gradients[2 * r + 1];
+        histogram[o + 2] += 1;
+      }
     }
   }
 
   /**
-   * Adds the rows listed in rows[start…end−1] to `histogram`, their gradient pairs at
-   * pairs[2·start…]. Each word is gathered into `packed` first, then summed sequentially.
+   * Adds the rows listed in rows[start…end−1] to `histogram`, their gradient pairs read from
+   * ordered[2·start…] (gathered beforehand); same feature order as rootHistogramKernel.
    */
   function rowsHistogramKernel(
-    codeWords: Uint32Array,
+    codes: Uint8Array,
     n: number,
-    words: number,
+    features: number,
     rows: Uint32Array,
     start: number,
     end: number,
-    pairs: Float32Array,
+    ordered: Float32Array,
     packed: Uint32Array,
     histogram: Float64Array,
   ): void {
-    for (let w = 0; w < words; w++) {
-      const column = w * n;
-      for (let i = start; i < end; i++) packed[i] = codeWords[column + rows[i]];
-      const base = w * 3072;
-      for (let i = start; i < end; i++) addWord(histogram, base, packed[i], pairs[2 * i], pairs[2 * i + 1]);
+    let f = 0;
+    for (; f + 4 <= features; f += 4) {
+      const c0 = f * n;
+      const c1 = c0 + n;
+      const c2 = c1 + n;
+      const c3 = c2 + n;
+      for (let i = start; i < end; i++) {
+        const r = rows[i];
+        packed[i] = codes[c0 + r] | (codes[c1 + r] << 8) | (codes[c2 + r] << 16) | (codes[c3 + r] << 24);
+      }
+      const base = f * 768;
+      for (let i = start; i < end; i++) {
+        const v = packed[i];
+        const g = ordered[2 * i];
+        const h = ordered[2 * i + 1];
+        let o = base + (v & 255) * 3;
+        histogram[o] += g;
+        histogram[o + 1] += h;
+        histogram[o + 2] += 1;
+        o = base + 768 + ((v >>> 8) & 255) * 3;
+        histogram[o] += g;
+        histogram[o + 1] += h;
+        histogram[o + 2] += 1;
+        o = base + 1536 + ((v >>> 16) & 255) * 3;
+        histogram[o] += g;
+        histogram[o + 1] += h;
+        histogram[o + 2] += 1;
+        o = base + 2304 + (v >>> 24) * 3;
+        histogram[o] += g;
+        histogram[o + 1] += h;
+        histogram[o + 2] += 1;
+      }
+    }
+    for (; f < features; f++) {
+      const c = f * n;
+      const base = f * 768;
+      for (let i = start; i < end; i++) {
+        const o = base + codes[c + rows[i]] * 3;
+        histogram[o] += ordered[2 * i];
+        histogram[o + 1] += ordered[2 * i + 1];
+        histogram[o + 2] += 1;
+      }
     }
   }
 
   /**
-   * Stable partition of rows[start…end−1] and their gradient pairs on one feature's bin (the
-   * bin of row r is codes[column + 4r]): rows going left are written to leftRows/leftOrdered from
+   * Stable partition of rows[start…end−1] and their gradient pairs on one feature's bin (its
+   * column starts at `column`): rows going left are written to leftRows/leftOrdered from
    * `start` on, the others to rightRows/rightOrdered from `start` on. The bins are gathered
    * first in a tight loop, which keeps many cache misses in flight; the partition itself is
    * then branch-free (both outputs are written), since the side is a coin flip for the branch
@@ -229,7 +285,7 @@ function boostingKernels() {
     end: number,
   ): number {
     const { rows, ordered, bins, leftRows, rightRows, leftOrdered, rightOrdered } = ctx;
-    for (let i = start; i < end; i++) bins[i] = codes[column + 4 * rows[i]];
+    for (let i = start; i < end; i++) bins[i] = codes[column + rows[i]];
     let left = start;
     let right = start;
     for (let i = start; i < end; i++) {
@@ -337,88 +393,95 @@ function boostingKernels() {
     }
   }
 
-  /** Runs thread `thread`'s share (of `threads`) of the operation in ctx.ctrl. */
-  function runShare(ctx: KernelContext, thread: number, threads: number): void {
+  /** Runs chunk `chunk` of the operation in ctx.ctrl. */
+  function runChunk(ctx: KernelContext, chunk: number): void {
     const ctrl = ctx.ctrl;
     const a = CTRL.A0;
     const n = ctx.n;
-    const shareStart = Math.floor((n * thread) / threads);
-    const shareEnd = Math.floor((n * (thread + 1)) / threads);
+    const chunks = ctrl[CTRL.CHUNKS];
     switch (ctrl[CTRL.OP]) {
-      case OP.GRADIENTS:
-        if (ctx.loss === LOSS.BINARY) {
-          binaryGradientsKernel(ctx.raw, ctx.target, ctx.gradients, shareStart, shareEnd);
-        } else if (ctx.loss === LOSS.MULTINOMIAL) {
-          multinomialGradientsKernel(ctx.raw, ctx.target, ctx.gradients, n, ctx.trees, shareStart, shareEnd);
-        } else {
-          squaredGradientsKernel(ctx.raw, ctx.target, ctx.gradients, shareStart, shareEnd);
-        }
+      case OP.GRADIENTS: {
+        const start = chunkStart(0, n, chunk, chunks);
+        const end = chunkStart(0, n, chunk + 1, chunks);
+        if (ctx.loss === LOSS.BINARY) binaryGradientsKernel(ctx.raw, ctx.target, ctx.gradients, start, end);
+        else if (ctx.loss === LOSS.SQUARED) squaredGradientsKernel(ctx.raw, ctx.target, ctx.gradients, start, end);
+        else multinomialGradientsKernel(ctx.raw, ctx.target, ctx.gradients, n, ctx.trees, start, end);
         return;
+      }
       case OP.ROOT_HISTOGRAM: {
         const gradients = ctx.treeGradients[ctrl[a]];
-        const chunks = ctrl[a + 1];
-        for (let chunk = thread; chunk < chunks; chunk += threads) {
-          const start = chunkStart(0, n, chunk, chunks);
-          const end = chunkStart(0, n, chunk + 1, chunks);
-          // Sums in row order, as scikit-learn's sum_parallel on one thread.
-          let g = 0;
-          let h = 0;
-          for (let i = start; i < end; i++) {
-            ctx.rows[i] = i;
-            g += gradients[2 * i];
-            h += gradients[2 * i + 1];
-          }
-          ctx.ordered.set(gradients.subarray(2 * start, 2 * end), 2 * start);
-          ctx.chunkSums[2 * chunk] = g;
-          ctx.chunkSums[2 * chunk + 1] = h;
-          const histogram = ctx.scratchHistograms[chunk];
-          histogram.fill(0);
-          rootHistogramKernel(ctx.codeWords, n, ctx.words, start, end, gradients, histogram);
+        const start = chunkStart(0, n, chunk, chunks);
+        const end = chunkStart(0, n, chunk + 1, chunks);
+        // Sums in row order, as scikit-learn's sum_parallel on one thread.
+        let g = 0;
+        let h = 0;
+        for (let i = start; i < end; i++) {
+          ctx.rows[i] = i;
+          g += gradients[2 * i];
+          h += gradients[2 * i + 1];
         }
+        ctx.ordered.set(gradients.subarray(2 * start, 2 * end), 2 * start);
+        ctx.chunkSums[2 * chunk] = g;
+        ctx.chunkSums[2 * chunk + 1] = h;
+        const histogram = ctx.scratchHistograms[chunk];
+        histogram.fill(0);
+        rootHistogramKernel(ctx.codes, n, ctx.features, start, end, gradients, histogram);
         return;
       }
       case OP.SPLIT: {
-        const nodeStart = ctrl[a];
-        const nodeEnd = ctrl[a + 1];
-        const feature = ctrl[a + 2];
+        const start = chunkStart(ctrl[a], ctrl[a + 1], chunk, chunks);
+        const end = chunkStart(ctrl[a], ctrl[a + 1], chunk + 1, chunks);
+        const left = partitionKernel(ctx.codes, ctrl[a + 2] * n, ctx.goLeft, ctx, start, end);
+        ctx.chunkLeft[chunk] = left;
         // 0: no histogram; 1: the left child's; 2: the right child's.
         const side = ctrl[a + 3];
-        const chunks = ctrl[a + 4];
-        for (let chunk = thread; chunk < chunks; chunk += threads) {
-          const start = chunkStart(nodeStart, nodeEnd, chunk, chunks);
-          const end = chunkStart(nodeStart, nodeEnd, chunk + 1, chunks);
-          const column = 4 * (feature >>> 2) * n + (feature & 3);
-          const left = partitionKernel(ctx.codes, column, ctx.goLeft, ctx, start, end);
-          ctx.chunkLeft[chunk] = left;
-          if (side === 0) continue;
-          const histogram = ctx.scratchHistograms[chunk];
-          histogram.fill(0);
-          const list = side === 1 ? ctx.leftRows : ctx.rightRows;
-          const pairs = side === 1 ? ctx.leftOrdered : ctx.rightOrdered;
-          const count = side === 1 ? left : end - start - left;
-          rowsHistogramKernel(ctx.codeWords, n, ctx.words, list, start, start + count, pairs, ctx.packed, histogram);
-        }
+        if (side === 0) return;
+        const histogram = ctx.scratchHistograms[chunk];
+        histogram.fill(0);
+        const list = side === 1 ? ctx.leftRows : ctx.rightRows;
+        const pairs = side === 1 ? ctx.leftOrdered : ctx.rightOrdered;
+        const count = side === 1 ? left : end - start - left;
+        rowsHistogramKernel(ctx.codes, n, ctx.features, list, start, start + count, pairs, ctx.packed, histogram);
         return;
       }
-      case OP.ADD_LEAVES:
-        addLeavesKernel(
-          ctx.rows,
-          ctx.leafStart,
-          ctx.leafValue,
-          ctrl[a],
-          ctx.raw,
-          ctrl[a + 1] * n,
-          shareStart,
-          shareEnd,
-        );
+      case OP.ADD_LEAVES: {
+        const start = chunkStart(0, n, chunk, chunks);
+        const end = chunkStart(0, n, chunk + 1, chunks);
+        addLeavesKernel(ctx.rows, ctx.leafStart, ctx.leafValue, ctrl[a], ctx.raw, ctrl[a + 1] * n, start, end);
         return;
+      }
       default:
         throw new Error(`unknown boosting kernel operation ${ctrl[CTRL.OP]}`);
     }
   }
 
-  /** A worker thread's loop: wait for an operation, run this thread's share, report, repeat. */
-  function workerLoop({ buffers, thread, threads }: WorkerData): void {
+  /**
+   * Claims and runs chunks of operation `seq` until none is left. Chunks are claimed, not
+   * assigned, so a thread the OS has not scheduled yet leaves its share to the others; a claim
+   * carries the sequence number, so a late thread never takes a chunk of a later operation.
+   */
+  function runChunks(ctx: KernelContext, seq: number): void {
+    const ctrl = ctx.ctrl;
+    for (;;) {
+      const claim = Atomics.load(ctrl, CTRL.CLAIM);
+      if (claim >>> 10 !== seq || (claim & 1023) >= ctrl[CTRL.CHUNKS]) return;
+      if (Atomics.compareExchange(ctrl, CTRL.CLAIM, claim, claim + 1) !== claim) continue;
+      try {
+        runChunk(ctx, claim & 1023);
+      } catch (error) {
+        const bytes = new TextEncoder().encode(String(error instanceof Error ? error.stack : error));
+        const length = Math.min(bytes.length, ctx.errorText.length);
+        ctx.errorText.set(bytes.subarray(0, length));
+        Atomics.store(ctrl, CTRL.ERROR_LENGTH, length);
+        Atomics.store(ctrl, CTRL.ERROR, 1);
+      }
+      Atomics.add(ctrl, CTRL.COMPLETED, 1);
+      Atomics.notify(ctrl, CTRL.COMPLETED);
+    }
+  }
+
+  /** A worker thread's loop: wait for an operation, help with its chunks, repeat. */
+  function workerLoop(buffers: KernelBuffers): void {
     const ctx = kernelContext(buffers);
     const ctrl = ctx.ctrl;
     let seen = 0;
@@ -429,31 +492,23 @@ function boostingKernels() {
       Atomics.wait(ctrl, CTRL.SEQ, seen);
       seen = Atomics.load(ctrl, CTRL.SEQ);
       if (ctrl[CTRL.OP] === OP.EXIT) return;
-      try {
-        runShare(ctx, thread, threads);
-      } catch (error) {
-        const bytes = new TextEncoder().encode(String(error instanceof Error ? error.stack : error));
-        const length = Math.min(bytes.length, ctx.errorText.length);
-        ctx.errorText.set(bytes.subarray(0, length));
-        Atomics.store(ctrl, CTRL.ERROR_LENGTH, length);
-        Atomics.store(ctrl, CTRL.ERROR, 1);
-      }
-      Atomics.add(ctrl, CTRL.DONE, 1);
-      Atomics.notify(ctrl, CTRL.DONE);
+      runChunks(ctx, seen);
     }
   }
 
   return {
     OP,
     CTRL,
+    SEQ_MASK,
     LOSS,
     BIN_WIDTH,
     FEATURE_WIDTH,
     MAX_CHUNKS,
     kernelContext,
     chunkCount,
+    elementChunkCount,
     chunkStart,
-    runShare,
+    runChunks,
     workerLoop,
   };
 }
@@ -461,14 +516,16 @@ function boostingKernels() {
 export const {
   OP,
   CTRL,
+  SEQ_MASK,
   LOSS,
   BIN_WIDTH,
   FEATURE_WIDTH,
   MAX_CHUNKS,
   kernelContext,
   chunkCount,
+  elementChunkCount,
   chunkStart,
-  runShare,
+  runChunks,
   workerLoop,
 } = boostingKernels();
 

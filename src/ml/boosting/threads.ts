@@ -4,23 +4,25 @@ import { KeelError } from '../../core/index.js';
 import {
   CTRL,
   OP,
+  SEQ_MASK,
   kernelContext,
   kernelSource,
-  runShare,
+  runChunks,
   type KernelBuffers,
   type KernelContext,
-  type WorkerData,
 } from './kernels.js';
 
 /**
  * Runs boosting kernels on the calling thread plus `threads − 1` workers, synchronously: the
- * caller writes an operation into the shared control array, wakes the workers, runs its own
- * share and waits for theirs with Atomics.wait. A tree makes ~35 such calls per iteration, each
- * a few milliseconds of work, so this is a barrier in shared memory rather than the message-
- * passing WorkerPool of ../parallel (whose per-task round trip through the event loop would
- * cost as much as the work). Workers live for one fit.
+ * caller writes an operation into the shared control array, wakes the workers, claims chunks
+ * itself until none is left and waits (Atomics.wait) for the chunks others claimed. A tree
+ * makes ~35 such calls per iteration of a few milliseconds each, so this is a barrier in
+ * shared memory rather than the message-passing WorkerPool of ../parallel, whose round trip
+ * through the event loop per call would cost as much as the work. Workers live for one fit.
  */
 export class KernelThreads {
+  private seq = 0;
+
   private constructor(
     readonly context: KernelContext,
     readonly threads: number,
@@ -33,32 +35,33 @@ export class KernelThreads {
     if (threads > 1) {
       const source = kernelSource();
       for (let thread = 1; thread < threads; thread++) {
-        const workerData: WorkerData = { buffers, thread, threads };
-        workers.push(new Worker(source, { eval: true, workerData }));
+        workers.push(new Worker(source, { eval: true, workerData: buffers }));
       }
       await Promise.all(workers.map((worker) => once(worker, 'online')));
     }
     return new KernelThreads(kernelContext(buffers), threads, workers);
   }
 
-  /** Runs `op` with integer arguments `args` on every thread; returns when all are done. */
-  run(op: number, ...args: number[]): void {
+  /** Runs `op` over `chunks` chunks with integer arguments `args`; returns when every chunk is done. */
+  run(op: number, chunks: number, ...args: number[]): void {
     const ctrl = this.context.ctrl;
+    this.seq = (this.seq + 1) & SEQ_MASK;
     ctrl[CTRL.OP] = op;
+    ctrl[CTRL.CHUNKS] = chunks;
     for (let i = 0; i < args.length; i++) ctrl[CTRL.A0 + i] = args[i];
-    const others = this.threads - 1;
-    if (others > 0) {
-      Atomics.store(ctrl, CTRL.DONE, 0);
-      Atomics.add(ctrl, CTRL.SEQ, 1);
+    Atomics.store(ctrl, CTRL.COMPLETED, 0);
+    Atomics.store(ctrl, CTRL.CLAIM, this.seq << 10);
+    if (this.workers.length > 0) {
+      Atomics.store(ctrl, CTRL.SEQ, this.seq);
       Atomics.notify(ctrl, CTRL.SEQ);
     }
-    runShare(this.context, 0, this.threads);
-    for (let done = Atomics.load(ctrl, CTRL.DONE); done < others; done = Atomics.load(ctrl, CTRL.DONE)) {
-      Atomics.wait(ctrl, CTRL.DONE, done);
+    runChunks(this.context, this.seq);
+    for (let done = Atomics.load(ctrl, CTRL.COMPLETED); done < chunks; done = Atomics.load(ctrl, CTRL.COMPLETED)) {
+      Atomics.wait(ctrl, CTRL.COMPLETED, done);
     }
     if (Atomics.load(ctrl, CTRL.ERROR) !== 0) {
       const text = new TextDecoder().decode(this.context.errorText.slice(0, ctrl[CTRL.ERROR_LENGTH]));
-      throw new KeelError('internal', `a gradient boosting worker thread failed: ${text}`);
+      throw new KeelError('internal', `a gradient boosting kernel failed: ${text}`);
     }
   }
 
@@ -67,7 +70,7 @@ export class KernelThreads {
     const exited = this.workers.map((worker) => once(worker, 'exit'));
     const ctrl = this.context.ctrl;
     ctrl[CTRL.OP] = OP.EXIT;
-    Atomics.add(ctrl, CTRL.SEQ, 1);
+    Atomics.store(ctrl, CTRL.SEQ, (this.seq + 1) & SEQ_MASK);
     Atomics.notify(ctrl, CTRL.SEQ);
     await Promise.all(exited);
   }

@@ -43,6 +43,7 @@ export function treeWeights(rng: Rng, rows: number, bootstrapDraws: number | nul
   return out;
 }
 
+/** Grows one tree per seed, each on its own bootstrap sample of the presorted rows. */
 export function growForestTrees(input: ForestGrowthInput): GrownTree[] {
   const { columns, target, growth, bootstrapDraws, seeds } = input;
   const { rows, p } = columns;

@@ -110,7 +110,13 @@ const BLOCK_ROWS = 1024;
  * tree into `out` (rows × nValues). Trees are visited in order, so the sums do not depend on
  * how the work was split.
  */
-export function sumLeafValues(forest: PackedForest, x: Float32Array, rows: number, cols: number, out: Float64Array): void {
+export function sumLeafValues(
+  forest: PackedForest,
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  out: Float64Array,
+): void {
   const { nTrees, nValues, leafValue } = forest;
   for (let start = 0; start < rows; start += BLOCK_ROWS) {
     const end = Math.min(rows, start + BLOCK_ROWS);

@@ -263,7 +263,8 @@ function growIsolationTree(values: Float32Array, n: number, features: Int32Array
     const start = stack.pop() as number;
     const node = nodes++;
     if (parent !== LEAF) right[parent] = node;
-    const split = depth < maxDepth && end - start > 1 ? drawSplit(values, n, samples, start, end, candidates, rng) : null;
+    const split =
+      depth < maxDepth && end - start > 1 ? drawSplit(values, n, samples, start, end, candidates, rng) : null;
     if (split === null) {
       feature[node] = LEAF;
       right[node] = leaves;

@@ -26,7 +26,13 @@ import {
   sumLeafValues,
   type PackedForest,
 } from './forest.js';
-import { growForestTrees, treeWeights, type ForestGrowthInput, type ForestTarget, type GrownTree } from './forest-growth.js';
+import {
+  growForestTrees,
+  treeWeights,
+  type ForestGrowthInput,
+  type ForestTarget,
+  type GrownTree,
+} from './forest-growth.js';
 
 /**
  * Random forests (scikit-learn's RandomForestClassifier and RandomForestRegressor): CART trees
@@ -118,9 +124,13 @@ function bootstrapDrawsFor(params: RandomForestParams, rows: number): number | n
   const { bootstrap, maxSamples, oobScore } = params;
   if (!bootstrap) {
     if (maxSamples !== null) {
-      throw new KeelError('invalid_argument', 'maxSamples needs bootstrap: true (without it every tree sees all rows)', {
-        field: 'maxSamples',
-      });
+      throw new KeelError(
+        'invalid_argument',
+        'maxSamples needs bootstrap: true (without it every tree sees all rows)',
+        {
+          field: 'maxSamples',
+        },
+      );
     }
     if (oobScore) {
       throw new KeelError('invalid_argument', 'oobScore needs bootstrap: true (without it no row is out of bag)', {
@@ -172,7 +182,12 @@ async function growForest(matrix: DenseMatrix, target: ForestTarget, params: Ran
     trees = (await Promise.all(batches)).flat();
   }
   const nValues = target.criterion === 'squared_error' ? 1 : target.nClasses;
-  return { forest: packForest(trees, nValues), featureImportances: meanImportances(trees, cols), seeds, bootstrapDraws };
+  return {
+    forest: packForest(trees, nValues),
+    featureImportances: meanImportances(trees, cols),
+    seeds,
+    bootstrapDraws,
+  };
 }
 
 /**

@@ -1,9 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { Regressor, type EstimatorTags, type FittedState } from '../estimator.js';
 import { jsonArray, type JsonObject, type JsonReader } from '../json.js';
 import { checkTarget, type TargetInput } from '../labels.js';
 import { float64Data, type MatrixInput } from '../matrix.js';
 import { param, type ParamSpecs } from '../params.js';
-import { kernelRunner, threadCount } from '../wasm/threads.js';
+import { kernelRunner } from '../wasm/threads.js';
 import { fitLeastSquares } from './least-squares.js';
 
 export type LinearRegressionParams = {
@@ -50,8 +51,8 @@ export abstract class LinearModel<P extends Record<string, boolean | number>> ex
       target,
       fitIntercept === true,
       this.penalty(),
-      // Every core, as scikit-learn's BLAS uses.
-      kernelRunner(threadCount(null)),
+      // Every core, as scikit-learn's BLAS uses; the result does not depend on the count.
+      kernelRunner(availableParallelism()),
     );
     this.setState({ nFeatures: matrix.cols, ...fit });
     return this;

@@ -29,9 +29,9 @@ import {
  *
  * Each step multiplies a tile of 4 queries by a panel of 4 training rows over all features in
  * eight 2-lane accumulators (kept in registers), then compares the 16 distances with the 4
- * heap roots; only a distance below its root leaves SIMD to enter the heap. Training rows are
- * walked in blocks that fit the L1 cache, each block against every query tile, so the inner
- * loop reads the training data from cache. Distances are scikit-learn's: the squared
+ * heap roots; only a distance below its root leaves SIMD to enter the heap. Queries and
+ * training rows are walked in blocks that fit the L2 cache together, so the inner loop reads
+ * both from cache whatever the number of features. Distances are scikit-learn's: the squared
  * Euclidean ‖x‖² − 2x·y + ‖y‖² (its GEMM trick) or the Manhattan Σ|x − y| summed in
  * feature order.
  */
@@ -39,8 +39,11 @@ import {
 export const PANEL = 4;
 export const QUERY_TILE = 4;
 
-/** Bytes of training data per cache block; L1d is 32–48 KB on current x86 and ARM cores. */
-const BLOCK_BYTES = 24 * 1024;
+/**
+ * Bytes of training rows, and of queries, per cache block: two blocks sit well inside the
+ * L2 cache (0.5–2 MB per core on current x86 and ARM cores).
+ */
+const BLOCK_BYTES = 128 * 1024;
 
 export type Metric = 'euclidean' | 'manhattan';
 
@@ -60,12 +63,15 @@ export interface SearchArgs {
 }
 
 export function searchArguments(a: SearchArgs): number[] {
-  const panelsPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / (a.features * 8 * PANEL)));
+  const rowBytes = a.features * 8;
+  const panelsPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / (rowBytes * PANEL)));
+  const queriesPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / (rowBytes * QUERY_TILE))) * QUERY_TILE;
   return [
     a.train,
     a.norms,
     a.panels,
     panelsPerBlock,
+    queriesPerBlock,
     a.features,
     a.queries,
     a.queryNorms,
@@ -302,45 +308,57 @@ function tileFunction(metric: Metric): FunctionSpec {
 }
 
 /**
- * search_<metric>(train, norms, panels, panelsPerBlock, features, queries, queryNorms,
- * queryStart, queryEnd, heapDistances, heapIndices, k): every training block against the
- * query range. The block loop calls the tile function so that V8, which tiers a WebAssembly
- * function up only between calls, runs optimised code after the first few blocks.
+ * search_<metric>(train, norms, panels, panelsPerBlock, queriesPerBlock, features, queries,
+ * queryNorms, queryStart, queryEnd, heapDistances, heapIndices, k): the query range against
+ * every training row, blocked on both sides so that a block of queries and a block of
+ * training rows stay in the L2 cache while the tile function crosses them. (Each query still
+ * meets the training rows in order, which the tie rule needs.) The loops call the tile
+ * function so that V8, which tiers a WebAssembly function up only between calls, runs
+ * optimised code after the first few blocks.
  */
 function searchFunction(metric: Metric, tileIndex: number): FunctionSpec {
-  const [train, norms, panels, panelsPerBlock, features, queries, queryNorms, queryStart, queryEnd, hd, hi, k] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+  const [train, norms, panels, panelsPerBlock, queriesPerBlock, features, queries, queryNorms] = [
+    0, 1, 2, 3, 4, 5, 6, 7,
   ];
-  const [start, end] = [12, 13];
+  const [queryStart, queryEnd, hd, hi, k] = [8, 9, 10, 11, 12];
+  const [start, end, blockStart, blockEnd] = [13, 14, 15, 16];
   const get = local.get;
   const body = control.for(
-    start,
-    int.const(0),
-    get(panels),
-    get(panelsPerBlock),
-    local.set(end, int.add(get(start), get(panelsPerBlock))),
-    control.if(int.geU(get(end), get(panels)), local.set(end, get(panels))),
-    control.call(
-      tileIndex,
-      get(train),
-      get(norms),
-      get(start),
-      get(end),
-      get(features),
-      get(queries),
-      get(queryNorms),
-      get(queryStart),
-      get(queryEnd),
-      get(hd),
-      get(hi),
-      get(k),
+    blockStart,
+    get(queryStart),
+    get(queryEnd),
+    get(queriesPerBlock),
+    local.set(blockEnd, int.add(get(blockStart), get(queriesPerBlock))),
+    control.if(int.geU(get(blockEnd), get(queryEnd)), local.set(blockEnd, get(queryEnd))),
+    control.for(
+      start,
+      int.const(0),
+      get(panels),
+      get(panelsPerBlock),
+      local.set(end, int.add(get(start), get(panelsPerBlock))),
+      control.if(int.geU(get(end), get(panels)), local.set(end, get(panels))),
+      control.call(
+        tileIndex,
+        get(train),
+        get(norms),
+        get(start),
+        get(end),
+        get(features),
+        get(queries),
+        get(queryNorms),
+        get(blockStart),
+        get(blockEnd),
+        get(hd),
+        get(hi),
+        get(k),
+      ),
     ),
   );
   return {
     name: `search_${metric}`,
-    params: [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32],
+    params: [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32],
     results: [],
-    locals: [i32, i32],
+    locals: [i32, i32, i32, i32],
     body,
     exported: true,
   };

@@ -13,7 +13,8 @@ import { checkTarget, encodeLabels, type TargetInput } from '../labels.js';
 import type { MatrixInput } from '../matrix.js';
 import { param, type ParamSpecs } from '../params.js';
 import { BruteForceIndex, type Neighbors } from './brute-force.js';
-import { kernelRunner, threadCount } from '../wasm/threads.js';
+import { resolveJobs } from '../parallel/pool.js';
+import { kernelRunner } from '../wasm/threads.js';
 
 export type KNeighborsParams = {
   /** Neighbours that vote (or average), scikit-learn's `n_neighbors`. */
@@ -22,15 +23,22 @@ export type KNeighborsParams = {
   weights: 'uniform' | 'distance';
   /** Minkowski power: 2 for Euclidean distance, 1 for Manhattan. */
   p: 1 | 2;
-  /** Threads for the search; null uses every core, as scikit-learn's brute-force search does. */
-  nJobs: number | null;
+  /**
+   * Threads for the search, or -1 for one per core (the default: scikit-learn's brute-force
+   * search uses every core whatever its n_jobs says). Results do not depend on it.
+   */
+  nJobs: number;
 };
 
 const specs: ParamSpecs<KNeighborsParams> = {
   nNeighbors: param.integer(5, { min: 1 }),
   weights: param.oneOf('uniform', ['uniform', 'distance']),
   p: param.custom<1 | 2>(2, '1 (Manhattan) or 2 (Euclidean)', (v): v is 1 | 2 => v === 1 || v === 2),
-  nJobs: param.orNull(param.integer(1, { min: 1 })),
+  nJobs: param.custom(
+    -1,
+    'an integer ≥ 1, or -1 for one per core',
+    (v): v is number => typeof v === 'number' && Number.isSafeInteger(v) && (v >= 1 || v === -1),
+  ),
 };
 
 /** What both estimators keep: the training rows, as scikit-learn's brute-force search does. */
@@ -80,7 +88,7 @@ function search(
     index = new BruteForceIndex(state.X, state.nSamples, state.nFeatures, params.p === 2 ? 'euclidean' : 'manhattan');
     indexes.set(state, index);
   }
-  return index.search(matrix.data, nNeighbors, kernelRunner(threadCount(params.nJobs)));
+  return index.search(matrix.data, nNeighbors, kernelRunner(resolveJobs(params.nJobs)));
 }
 
 /**

@@ -9,8 +9,7 @@ export interface TaskRequest {
 }
 
 export type TaskReply =
-  | { readonly id: number; readonly output: unknown }
-  | { readonly id: number; readonly error: SerializedError };
+  { readonly id: number; readonly output: unknown } | { readonly id: number; readonly error: SerializedError };
 
 /**
  * An error as plain data. Structured cloning would keep an Error's message but drop a

@@ -219,7 +219,10 @@ export class DecisionTreeRegressor extends Regressor<DecisionTreeRegressorParams
     const params = this.getParams();
     const matrix = this.checkFitInput(X);
     const target = checkTarget(y, { expectedLength: matrix.rows });
-    this.setState({ nFeatures: matrix.cols, tree: growOn(matrix, new SquaredErrorCriterion(target, unitWeights(matrix.rows)), params) });
+    this.setState({
+      nFeatures: matrix.cols,
+      tree: growOn(matrix, new SquaredErrorCriterion(target, unitWeights(matrix.rows)), params),
+    });
     return this;
   }
 

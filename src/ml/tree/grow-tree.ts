@@ -43,7 +43,10 @@ export function presortColumns(
   columns: Float32Array,
   n: number,
   p: number,
-  out: { order: Uint32Array; sorted: Float32Array } = { order: new Uint32Array(n * p), sorted: new Float32Array(n * p) },
+  out: { order: Uint32Array; sorted: Float32Array } = {
+    order: new Uint32Array(n * p),
+    sorted: new Float32Array(n * p),
+  },
 ): PresortedColumns {
   const { order, sorted } = out;
   for (let f = 0; f < p; f++) {

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { KeelError } from '../../core/index.js';
 import { webAssembly, type WasmInstance, type WasmMemory, type WasmModule } from './assembler.js';
@@ -22,11 +21,6 @@ export interface KernelRunner {
    * done. Calls must write disjoint parts of the memory.
    */
   run(module: WasmModule, memory: WasmMemory, name: string, calls: readonly (readonly number[])[]): void;
-}
-
-/** The number of threads for `nJobs`: null means every core, as scikit-learn's OpenMP search uses. */
-export function threadCount(nJobs: number | null): number {
-  return nJobs ?? availableParallelism();
 }
 
 const WORKER_SOURCE = `
