@@ -20,6 +20,8 @@ export interface HoldoutCase {
   readonly train: number;
   readonly test: number;
   readonly cols: number;
+  /** Seeds the row's generated data. */
+  readonly seed: number;
   readonly keel: KeelParams;
   readonly sklearn: SklearnParams;
   readonly metric: QualityMetric;
@@ -42,6 +44,7 @@ export interface GrowthCase {
   readonly describe: (sizes: readonly number[]) => string;
   readonly sizes: readonly number[];
   readonly cols: number;
+  readonly seed: number;
   readonly keel: KeelParams;
   readonly sklearn: SklearnParams;
   readonly targetSlope: number;
@@ -90,6 +93,7 @@ export function benchCases({ quick, scale }: CaseOptions): BenchCase[] {
       train: rows(200 * K, 20 * K),
       test: rows(50 * K, 5 * K),
       cols,
+      seed: 0,
       keel: { nEstimators: trees, maxDepth: 12, nJobs: 2, seed: 0 },
       sklearn: { n_estimators: trees, max_depth: 12 },
       metric: 'roc_auc',
@@ -104,6 +108,7 @@ export function benchCases({ quick, scale }: CaseOptions): BenchCase[] {
       train: rows(M, 100 * K),
       test: rows(100 * K, 10 * K),
       cols,
+      seed: 1,
       keel: { maxIter: 100, maxLeafNodes: 31, learningRate: 0.1, earlyStopping: false, nJobs: 2, seed: 0 },
       sklearn: { max_iter: 100, max_leaf_nodes: 31, learning_rate: 0.1, early_stopping: false },
       metric: 'roc_auc',
@@ -118,6 +123,7 @@ export function benchCases({ quick, scale }: CaseOptions): BenchCase[] {
       train: rows(M, 100 * K),
       test: rows(100 * K, 10 * K),
       cols,
+      seed: 2,
       keel: { C: 1, maxIter: 100, tol: 1e-4 },
       sklearn: { C: 1.0, max_iter: 100, tol: 1e-4 },
       metric: 'log_loss',
@@ -132,6 +138,7 @@ export function benchCases({ quick, scale }: CaseOptions): BenchCase[] {
       train: rows(200 * K, 20 * K),
       test: rows(50 * K, 5 * K),
       cols,
+      seed: 3,
       keel: { maxDepth: 12, seed: 0 },
       sklearn: { max_depth: 12 },
       metric: 'accuracy',
@@ -146,6 +153,7 @@ export function benchCases({ quick, scale }: CaseOptions): BenchCase[] {
       train: rows(100 * K, 10 * K),
       test: rows(10 * K, K),
       cols,
+      seed: 4,
       keel: { nNeighbors: 5, nJobs: 2 },
       sklearn: { n_neighbors: 5 },
       metric: 'accuracy',
@@ -164,6 +172,7 @@ export function benchCases({ quick, scale }: CaseOptions): BenchCase[] {
       describe: (s) => `decision tree fit growth ${count(s[0])}→${count(s[s.length - 1])}, depth 12`,
       sizes,
       cols,
+      seed: 5,
       keel: { maxDepth: 12, seed: 0 },
       sklearn: { max_depth: 12 },
       targetSlope: 1.2,
@@ -175,6 +184,7 @@ export function benchCases({ quick, scale }: CaseOptions): BenchCase[] {
       describe: (s) => `random forest fit growth ${count(s[0])}→${count(s[s.length - 1])}, ${growthTrees} trees`,
       sizes,
       cols,
+      seed: 6,
       keel: { nEstimators: growthTrees, maxDepth: 12, nJobs: 2, seed: 0 },
       sklearn: { n_estimators: growthTrees, max_depth: 12 },
       targetSlope: 1.2,
@@ -186,6 +196,7 @@ export function benchCases({ quick, scale }: CaseOptions): BenchCase[] {
       describe: (s) => `hist gradient boosting fit growth ${count(s[0])}→${count(s[s.length - 1])}`,
       sizes,
       cols,
+      seed: 7,
       keel: { maxIter: 100, maxLeafNodes: 31, earlyStopping: false, nJobs: 2, seed: 0 },
       sklearn: { max_iter: 100, max_leaf_nodes: 31, early_stopping: false },
       targetSlope: 1.2,

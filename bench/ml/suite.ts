@@ -95,17 +95,19 @@ interface Measured {
 /** Where datasets come from and go: Python's generators, or TypeScript's for --keel-only. */
 class Datasets {
   private readonly dir = mkdtempSync(join(tmpdir(), 'keel-bench-'));
-  private seed = 0;
 
   constructor(private readonly sklearn: SklearnSide | null) {}
 
-  /** A classification dataset of `train` + `test` rows, generated once for one row of the table. */
+  /**
+   * A classification dataset of `train` + `test` rows, generated once for one row of the table
+   * from the row's own seed, so a row's data is the same whichever rows run with it.
+   */
   async classification(
     train: number,
     test: number,
     cols: number,
+    seed: number,
   ): Promise<{ path: string | null; data: BenchDataset }> {
-    const seed = this.seed++;
     if (this.sklearn === null) return { path: null, data: syntheticClassification(train + test, cols, train, seed) };
     const path = join(this.dir, `classification-${seed}.bin`);
     await this.sklearn.generate({ kind: 'classification', rows: train + test, cols, train, seed }, path);
@@ -229,7 +231,7 @@ async function runHoldout(
   sklearn: SklearnSide | null,
   options: MlSuiteOptions,
 ): Promise<Omit<RowResult, 'id' | 'kind' | 'estimator' | 'title' | 'status'>> {
-  const { path, data } = await datasets.classification(c.train, c.test, c.cols);
+  const { path, data } = await datasets.classification(c.train, c.test, c.cols, c.seed);
   try {
     const runs = await interleave(
       options.repeats,
@@ -278,7 +280,7 @@ async function runGrowth(
   options: MlSuiteOptions,
 ): Promise<Omit<RowResult, 'id' | 'kind' | 'estimator' | 'title' | 'status'>> {
   const largest = Math.max(...c.sizes);
-  const { path, data } = await datasets.classification(largest, 0, c.cols);
+  const { path, data } = await datasets.classification(largest, 0, c.cols, c.seed);
   try {
     const keelTimes: number[] = [];
     const sklearnTimes: number[] = [];

@@ -35,17 +35,20 @@ export function fitBinMapper(source: RowSource, maxBins: number, rng: Rng): BinM
   const { data, cols, count } = source;
   const picked = count > BINNING_SUBSAMPLE ? sampleWithoutReplacement(count, BINNING_SUBSAMPLE, rng) : null;
   const size = picked === null ? count : picked.length;
-  const rowAt = (i: number): number => {
+  // The sample, column-major: one pass over its rows (in increasing order) instead of one per feature.
+  const columns = new Float64Array(size * cols);
+  for (let i = 0; i < size; i++) {
     const position = picked === null ? i : picked[i];
-    return source.rows === null ? position : source.rows[position];
-  };
-  const column = new Float64Array(size);
+    const row = (source.rows === null ? position : source.rows[position]) * cols;
+    for (let f = 0; f < cols; f++) columns[f * size + i] = data[row + f];
+  }
   const thresholds: Float64Array[] = [];
   const nonMissingBins = new Int32Array(cols);
   for (let f = 0; f < cols; f++) {
+    const column = columns.subarray(f * size, (f + 1) * size);
     let m = 0;
     for (let i = 0; i < size; i++) {
-      const v = data[rowAt(i) * cols + f];
+      const v = column[i];
       if (v === v) column[m++] = v; // NaN is missing: it does not shape the bins
     }
     const t = findThresholds(sortFloat64(column.subarray(0, m)), maxBins);
@@ -140,7 +143,9 @@ function sampleWithoutReplacement(n: number, k: number, rng: Rng): Uint32Array {
 
 /**
  * Sorts finite doubles ascending in place by LSD radix sort on their bits (six 11-bit passes
- * over two 32-bit words): ~5× faster than TypedArray#sort on the 200k values per feature.
+ * over two 32-bit words), several times faster than TypedArray#sort on the 200k values per
+ * feature. Each loop is its own small function: V8 then optimizes each once and reuses it for
+ * every pass and feature, instead of deoptimizing one big function at every loop exit.
  */
 function sortFloat64(values: Float64Array): Float64Array {
   const n = values.length;
@@ -148,41 +153,67 @@ function sortFloat64(values: Float64Array): Float64Array {
   const words = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
   let high = new Uint32Array(n);
   let low = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
+  toSortableKeys(words, high, low);
+  let highOut = new Uint32Array(n);
+  let lowOut = new Uint32Array(n);
+  const counts = new Uint32Array(2048);
+  for (let pass = 0; pass < 6; pass++) {
+    const shift = (pass % 3) * 11;
+    if (!digitOffsets(pass < 3 ? low : high, shift, counts)) continue; // one digit value: nothing moves
+    scatterByDigit(pass < 3 ? low : high, shift, counts, high, low, highOut, lowOut);
+    [high, highOut] = [highOut, high];
+    [low, lowOut] = [lowOut, low];
+  }
+  fromSortableKeys(high, low, words);
+  return values;
+}
+
+/** Maps each double's bits to two words whose unsigned order is the numeric order. */
+function toSortableKeys(words: Uint32Array, high: Uint32Array, low: Uint32Array): void {
+  for (let i = 0; i < high.length; i++) {
     const hi = words[2 * i + 1];
     // Negative numbers: flip every bit (larger magnitude sorts first); others: set the sign bit.
     const negative = hi >>> 31;
     high[i] = negative ? ~hi >>> 0 : (hi | 0x80000000) >>> 0;
     low[i] = negative ? ~words[2 * i] >>> 0 : words[2 * i];
   }
-  let highOut = new Uint32Array(n);
-  let lowOut = new Uint32Array(n);
-  const counts = new Uint32Array(2048);
-  for (let pass = 0; pass < 6; pass++) {
-    const key = pass < 3 ? low : high;
-    const shift = (pass % 3) * 11;
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(key[i] >>> shift) & 2047]++;
-    if (counts[(key[0] >>> shift) & 2047] === n) continue; // one digit value: nothing moves
-    let sum = 0;
-    for (let b = 0; b < 2048; b++) {
-      const c = counts[b];
-      counts[b] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const position = counts[(key[i] >>> shift) & 2047]++;
-      highOut[position] = high[i];
-      lowOut[position] = low[i];
-    }
-    [high, highOut] = [highOut, high];
-    [low, lowOut] = [lowOut, low];
-  }
-  for (let i = 0; i < n; i++) {
+}
+
+function fromSortableKeys(high: Uint32Array, low: Uint32Array, words: Uint32Array): void {
+  for (let i = 0; i < high.length; i++) {
     const hi = high[i];
     const negative = !(hi >>> 31);
     words[2 * i + 1] = negative ? ~hi : hi & 0x7fffffff;
     words[2 * i] = negative ? ~low[i] : low[i];
   }
-  return values;
+}
+
+/** Fills `counts` with each digit's first output position; false when every key has the same digit. */
+function digitOffsets(key: Uint32Array, shift: number, counts: Uint32Array): boolean {
+  counts.fill(0);
+  for (let i = 0; i < key.length; i++) counts[(key[i] >>> shift) & 2047]++;
+  if (counts[(key[0] >>> shift) & 2047] === key.length) return false;
+  let sum = 0;
+  for (let b = 0; b < 2048; b++) {
+    const c = counts[b];
+    counts[b] = sum;
+    sum += c;
+  }
+  return true;
+}
+
+function scatterByDigit(
+  key: Uint32Array,
+  shift: number,
+  counts: Uint32Array,
+  high: Uint32Array,
+  low: Uint32Array,
+  highOut: Uint32Array,
+  lowOut: Uint32Array,
+): void {
+  for (let i = 0; i < key.length; i++) {
+    const position = counts[(key[i] >>> shift) & 2047]++;
+    highOut[position] = high[i];
+    lowOut[position] = low[i];
+  }
 }

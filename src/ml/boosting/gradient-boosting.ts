@@ -1,7 +1,8 @@
-import type { DenseMatrix } from '../../core/index.js';
+import { KeelError, type DenseMatrix } from '../../core/index.js';
 import { trainTestSplit } from '../model-selection/train-test-split.js';
 import { resolveJobs } from '../parallel/pool.js';
 import { Rng } from '../random.js';
+import { sharedMemory } from '../wasm/assembler.js';
 import { binRows, fitBinMapper, type RowSource } from './binning.js';
 import { TreeGrower } from './grower.js';
 import { CTRL, FEATURE_WIDTH, LOSS, MAX_CHUNKS, OP, elementChunkCount, type KernelBuffers } from './kernels.js';
@@ -85,20 +86,22 @@ export async function fitBoosting(
   const source: RowSource = { data, cols, rows: trainRows, count };
   const target = trainRows === null ? problem.target : gather(problem.target, trainRows);
 
-  const mapper = fitBinMapper(source, params.maxBins, new Rng(params.seed));
+  const buffers = allocateBuffers(count, cols, trees, loss, params);
+  // Workers boot while this thread bins the data.
   const threadCount = count >= PARALLEL_MIN_ROWS ? Math.max(1, resolveJobs(params.nJobs)) : 1;
-  const buffers = allocateBuffers(count, cols, trees, loss, params, threadCount > 1);
-  buffers.target.set(target);
-  const hasMissing = binRows(source, mapper, buffers.codes);
-  const baseline = baselinePrediction(loss, target, trees);
-  for (let k = 0; k < trees; k++) buffers.raw.fill(baseline[k], k * count, (k + 1) * count);
-  if (validation !== null) {
-    const m = validation.target.length;
-    for (let k = 0; k < trees; k++) validation.raw.fill(baseline[k], k * m, (k + 1) * m);
-  }
-
-  const threads = await KernelThreads.start(buffers, threadCount);
+  const starting = KernelThreads.start(buffers, threadCount);
   try {
+    const mapper = fitBinMapper(source, params.maxBins, new Rng(params.seed));
+    const hasMissing = binRows(source, mapper, buffers.codes);
+    buffers.target.set(target);
+    const baseline = baselinePrediction(loss, target, trees);
+    for (let k = 0; k < trees; k++) buffers.raw.fill(baseline[k], k * count, (k + 1) * count);
+    if (validation !== null) {
+      const m = validation.target.length;
+      for (let k = 0; k < trees; k++) validation.raw.fill(baseline[k], k * m, (k + 1) * m);
+    }
+
+    const threads = await starting;
     const grower = new TreeGrower(
       threads,
       mapper,
@@ -137,7 +140,8 @@ export async function fitBoosting(
     }
     return { baseline, ensemble: builder.finish(), nIter };
   } finally {
-    await threads.close();
+    // Also when binning failed: workers left waiting would keep the process alive.
+    await (await starting).close();
   }
 }
 
@@ -159,39 +163,79 @@ function allocateBuffers(
   trees: number,
   loss: LossKind,
   params: BoostingParams,
-  shared: boolean,
 ): KernelBuffers {
   const histogramLength = cols * FEATURE_WIDTH;
   // Every leaf keeps at least minSamplesLeaf rows, which bounds the leaf count.
   const maxLeaves = Math.min(params.maxLeafNodes ?? Infinity, Math.max(1, Math.floor(n / params.minSamplesLeaf)));
-  const memory = (bytes: number): ArrayBuffer | SharedArrayBuffer =>
-    shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  // One shared WebAssembly memory holds every array, each at an 8-byte aligned offset.
+  const sizes = {
+    codes: n * cols,
+    rows: n * 4,
+    altRows: n * 4,
+    gradients: trees * n * 8,
+    ordered: n * 8,
+    altOrdered: n * 8,
+    packed: n * 4,
+    bins: n,
+    raw: trees * n * 8,
+    target: n * 8,
+    scratch: MAX_CHUNKS * histogramLength * 8,
+    goLeft: 256,
+    chunkLeft: MAX_CHUNKS * 4,
+    chunkTargets: MAX_CHUNKS * 8,
+    chunkSums: MAX_CHUNKS * 16,
+    leafStart: (maxLeaves + 1) * 4,
+    leafValue: maxLeaves * 8,
+    leafSet: maxLeaves,
+    ctrl: CTRL.SIZE * 4,
+    errorText: 1024,
+  };
+  const offsets: Record<string, number> = {};
+  let total = 0;
+  for (const [name, bytes] of Object.entries(sizes)) {
+    offsets[name] = total;
+    total += Math.ceil(bytes / 8) * 8;
+  }
+  const memory = sharedMemory(total);
+  if (memory === null) {
+    throw new KeelError(
+      'invalid_argument',
+      `X (${n} rows × ${cols} columns) is too large for one gradient boosting fit, which keeps its working data under 4 GiB (about 40 million rows × 20 columns)`,
+      { field: 'X' },
+    );
+  }
+  const view = <A>(
+    Type: new (buffer: ArrayBufferLike, offset: number, length: number) => A,
+    name: keyof typeof sizes,
+    size: number,
+  ): A => new Type(memory.buffer, offsets[name], sizes[name] / size);
   return {
+    memory,
     n,
     trees,
     features: cols,
     loss,
     histogramLength,
-    codes: new Uint8Array(memory(n * cols)),
-    rows: new Uint32Array(memory(n * 4)),
-    leftRows: new Uint32Array(memory(n * 4)),
-    rightRows: new Uint32Array(memory(n * 4)),
-    gradients: new Float32Array(memory(trees * n * 8)),
-    ordered: new Float32Array(memory(n * 8)),
-    leftOrdered: new Float32Array(memory(n * 8)),
-    rightOrdered: new Float32Array(memory(n * 8)),
-    packed: new Uint32Array(memory(n * 4)),
-    bins: new Uint8Array(memory(n)),
-    raw: new Float64Array(memory(trees * n * 8)),
-    target: new Float64Array(memory(n * 8)),
-    scratch: new Float64Array(memory(MAX_CHUNKS * histogramLength * 8)),
-    goLeft: new Uint8Array(memory(256)),
-    chunkLeft: new Int32Array(memory(MAX_CHUNKS * 4)),
-    chunkSums: new Float64Array(memory(MAX_CHUNKS * 16)),
-    leafStart: new Int32Array(memory((maxLeaves + 1) * 4)),
-    leafValue: new Float64Array(memory(maxLeaves * 8)),
-    ctrl: new Int32Array(memory(CTRL.SIZE * 4)),
-    errorText: new Uint8Array(memory(1024)),
+    codes: view(Uint8Array, 'codes', 1),
+    rows: view(Uint32Array, 'rows', 4),
+    altRows: view(Uint32Array, 'altRows', 4),
+    gradients: view(Float32Array, 'gradients', 4),
+    ordered: view(Float32Array, 'ordered', 4),
+    altOrdered: view(Float32Array, 'altOrdered', 4),
+    packed: view(Uint32Array, 'packed', 4),
+    bins: view(Uint8Array, 'bins', 1),
+    raw: view(Float64Array, 'raw', 8),
+    target: view(Float64Array, 'target', 8),
+    scratch: view(Float64Array, 'scratch', 8),
+    goLeft: view(Uint8Array, 'goLeft', 1),
+    chunkLeft: view(Int32Array, 'chunkLeft', 4),
+    chunkTargets: view(Int32Array, 'chunkTargets', 4),
+    chunkSums: view(Float64Array, 'chunkSums', 8),
+    leafStart: view(Int32Array, 'leafStart', 4),
+    leafValue: view(Float64Array, 'leafValue', 8),
+    leafSet: view(Uint8Array, 'leafSet', 1),
+    ctrl: view(Int32Array, 'ctrl', 4),
+    errorText: view(Uint8Array, 'errorText', 1),
   };
 }
 

@@ -22,9 +22,10 @@ export interface GrowthLimits {
 
 interface GrowerNode {
   readonly depth: number;
-  /** Rows rows[start…end−1] of the partition. */
+  /** Rows start…end−1 of the partition, in row set `set` (0: rows/ordered, 1: altRows/altOrdered). */
   readonly start: number;
   readonly end: number;
+  readonly set: number;
   sumGradient: number;
   sumHessian: number;
   /** Newton step (before the learning rate); 0 at the root, as in scikit-learn. */
@@ -132,7 +133,7 @@ export class TreeGrower {
   grow(tree: number, builder: EnsembleBuilder): void {
     const n = this.threads.context.n;
     this.leaves.length = 0;
-    const root = this.newNode(0, 0, n, 0, 0);
+    const root = this.newNode(0, 0, n, 0, 0, 0);
     if (n < 2 * this.limits.minSamplesLeaf) {
       this.finalize(root);
     } else {
@@ -154,9 +155,28 @@ export class TreeGrower {
     this.writeTree(root, builder);
   }
 
-  private newNode(depth: number, start: number, end: number, sumGradient: number, sumHessian: number): GrowerNode {
+  private newNode(
+    depth: number,
+    start: number,
+    end: number,
+    set: number,
+    sumGradient: number,
+    sumHessian: number,
+  ): GrowerNode {
     const value = depth === 0 ? 0 : nodeValue(sumGradient, sumHessian, this.rules.l2Regularization);
-    return { depth, start, end, sumGradient, sumHessian, value, histogram: null, split: null, left: null, right: null };
+    return {
+      depth,
+      start,
+      end,
+      set,
+      sumGradient,
+      sumHessian,
+      value,
+      histogram: null,
+      split: null,
+      left: null,
+      right: null,
+    };
   }
 
   /** Queues `node` with its best split, or makes it a leaf when it has none. */
@@ -185,15 +205,19 @@ export class TreeGrower {
     node.histogram = null;
   }
 
-  /** Sums the per-chunk histograms into `out`, in chunk order. */
-  private sumChunks(out: Float64Array, chunks: number): void {
-    const scratch = this.threads.context.scratchHistograms;
+  /**
+   * Sums the per-chunk histograms into `out`, in chunk order, and subtracts the sum from
+   * `minus` when given: one pass over the scratch histograms for both.
+   */
+  private sumChunks(out: Float64Array, chunks: number, minus: Float64Array | null = null): void {
+    const [c0, c1, c2, c3] = this.threads.context.scratchHistograms;
     const length = this.histogramLength;
-    out.set(scratch[0].subarray(0, length));
-    for (let c = 1; c < chunks; c++) {
-      const s = scratch[c];
-      for (let j = 0; j < length; j++) out[j] += s[j];
-    }
+    // One loop per chunk count, so the inner loop has no branch and no loop over chunks.
+    if (chunks === 1) out.set(c0.subarray(0, length));
+    else if (chunks === 2) for (let j = 0; j < length; j++) out[j] = c0[j] + c1[j];
+    else if (chunks === 3) for (let j = 0; j < length; j++) out[j] = c0[j] + c1[j] + c2[j];
+    else for (let j = 0; j < length; j++) out[j] = c0[j] + c1[j] + c2[j] + c3[j];
+    if (minus !== null) subtractInto(minus, out, length);
   }
 
   /** Splits a node taken from the heap (scikit-learn's TreeGrower.split_next). */
@@ -211,8 +235,9 @@ export class TreeGrower {
     const side = splitLeft || splitRight ? (smallIsLeft ? 1 : 2) : 0;
     const mid = this.partition(node, split, side);
 
-    const left = this.newNode(depth, node.start, mid, split.sumGradientLeft, split.sumHessianLeft);
-    const right = this.newNode(depth, mid, node.end, split.sumGradientRight, split.sumHessianRight);
+    const set = 1 - node.set;
+    const left = this.newNode(depth, node.start, mid, set, split.sumGradientLeft, split.sumHessianLeft);
+    const right = this.newNode(depth, mid, node.end, set, split.sumGradientRight, split.sumHessianRight);
     node.left = left;
     node.right = right;
     // Without missing values in training, unseen missing values follow the majority.
@@ -223,11 +248,9 @@ export class TreeGrower {
       const large = smallIsLeft ? right : left;
       const chunks = chunkCount(node.end - node.start);
       small.histogram = this.pool.take();
-      this.sumChunks(small.histogram, chunks);
-      // The larger child's histogram: the parent's minus the smaller's, in the parent's buffer.
+      // The larger child's histogram is the parent's minus the smaller's, in the parent's buffer.
       const parent = node.histogram as Float64Array;
-      const smallHistogram = small.histogram;
-      for (let j = 0; j < this.histogramLength; j++) parent[j] -= smallHistogram[j];
+      this.sumChunks(small.histogram, chunks, parent);
       large.histogram = parent;
       node.histogram = null;
     } else {
@@ -246,35 +269,31 @@ export class TreeGrower {
   }
 
   /**
-   * Partitions the node's rows into its children (left rows first) on all threads, building
-   * the histogram of the child on `side` (1 left, 2 right, 0 none) into the chunk scratch
-   * histograms. Returns the partition position where the right child starts.
+   * Partitions the node's rows into its children (left rows first, in the other row set) on all
+   * threads, in two steps: count each chunk's left rows, then move every chunk's rows straight
+   * to their final positions, building the histogram of the child on `side` (1 left, 2 right,
+   * 0 none) into the chunk scratch histograms. Returns the position where the right child starts.
    */
   private partition(node: GrowerNode, split: SplitInfo, side: number): number {
-    const ctx = this.threads.context;
-    const { goLeft, rows, leftRows, rightRows, ordered, leftOrdered, rightOrdered, chunkLeft } = ctx;
+    const { goLeft, chunkLeft, chunkTargets } = this.threads.context;
     for (let bin = 0; bin < 256; bin++) goLeft[bin] = bin <= split.binThreshold ? 1 : 0;
     goLeft[this.mapper.maxBins] = split.missingGoToLeft ? 1 : 0;
     const { start, end } = node;
     const chunks = chunkCount(end - start);
-    this.threads.run(OP.SPLIT, chunks, start, end, split.feature, side);
+    this.threads.run(OP.SPLIT_COUNT, chunks, start, end, split.feature, node.set);
     // Left parts of every chunk, then right parts, each in chunk order: a stable partition.
-    let position = start;
+    let left = start;
+    for (let c = 0; c < chunks; c++) left += chunkLeft[c];
+    const mid = left;
+    left = start;
+    let right = mid;
     for (let c = 0; c < chunks; c++) {
-      const from = chunkStart(start, end, c, chunks);
-      const count = chunkLeft[c];
-      rows.set(leftRows.subarray(from, from + count), position);
-      ordered.set(leftOrdered.subarray(2 * from, 2 * (from + count)), 2 * position);
-      position += count;
+      chunkTargets[2 * c] = left;
+      chunkTargets[2 * c + 1] = right;
+      left += chunkLeft[c];
+      right += chunkStart(start, end, c + 1, chunks) - chunkStart(start, end, c, chunks) - chunkLeft[c];
     }
-    const mid = position;
-    for (let c = 0; c < chunks; c++) {
-      const from = chunkStart(start, end, c, chunks);
-      const count = chunkStart(start, end, c + 1, chunks) - from - chunkLeft[c];
-      rows.set(rightRows.subarray(from, from + count), position);
-      ordered.set(rightOrdered.subarray(2 * from, 2 * (from + count)), 2 * position);
-      position += count;
-    }
+    this.threads.run(OP.SPLIT_MOVE, chunks, start, end, node.set, side);
     return mid;
   }
 
@@ -282,11 +301,12 @@ export class TreeGrower {
   private addLeafValues(tree: number): void {
     const leaves = this.leaves;
     if (leaves.length === 1) return; // a single leaf is the root, whose value is 0
-    const { leafStart, leafValue, n } = this.threads.context;
+    const { leafStart, leafValue, leafSet, n } = this.threads.context;
     leaves.sort((a, b) => a.start - b.start);
     for (let j = 0; j < leaves.length; j++) {
       leafStart[j] = leaves[j].start;
       leafValue[j] = leaves[j].value * this.limits.learningRate;
+      leafSet[j] = leaves[j].set;
     }
     leafStart[leaves.length] = n;
     this.threads.run(OP.ADD_LEAVES, elementChunkCount(n), leaves.length, tree);
@@ -316,4 +336,9 @@ export class TreeGrower {
     }
     builder.endTree();
   }
+}
+
+/** a[j] −= b[j] for j < length. */
+function subtractInto(a: Float64Array, b: Float64Array, length: number): void {
+  for (let j = 0; j < length; j++) a[j] -= b[j];
 }

@@ -1,46 +1,56 @@
+import type { WasmMemory, WasmModule } from '../wasm/assembler.js';
+import type { BoostingWasm } from './wasm-kernels.js';
+
 /**
- * The hot loops of histogram gradient boosting, run on the calling thread and on worker
+ * The parallel steps of histogram gradient boosting, run on the calling thread and on worker
  * threads alike. Worker threads get this code as source text (`kernelSource`), so everything
- * they run lives inside `boostingKernels` and uses only its arguments and globals (Atomics,
- * Math). That way workers start the same way from the TypeScript sources under Vitest and from
- * the compiled package, without a separate worker script to build or locate.
+ * they run lives inside `boostingKernels` and uses only its arguments (the WebAssembly kernels
+ * among them) and globals (Atomics, Math). That way workers start the same way from the
+ * TypeScript sources under Vitest and from the compiled package, with no worker script to
+ * build or locate.
  *
  * Work is split into chunks that depend only on the node's size, never on the thread count,
  * and per-chunk results are combined in chunk order: a model is bit-identical for any nJobs.
  *
- * Data layout (see KernelBuffers), chosen by measurement:
- * - bin codes column-major, one byte per value (scikit-learn's layout): a node's rows are a
- *   sparse, increasing subset of 0…n−1, and looking them up in a 1 MB column that stays in
- *   the core's cache is several times faster than fetching a cache line per row from a
- *   row-major matrix, which made sparse nodes memory-latency bound;
- * - histograms are built four features per pass over a node's rows, so each row index and
- *   gradient pair is read once per four features while four histograms (24 kB) stay in L1;
- * - gradients and hessians interleaved in one Float32Array per tree of an iteration
- *   (scikit-learn keeps them in float32 too); a node's pairs are first gathered into row order
- *   (`ordered`) so the histogram passes read them sequentially;
+ * The innermost loops are WebAssembly (wasm-kernels.ts); the multiclass and squared-error
+ * gradients, leaf values and bookkeeping stay here. All buffers live in one shared
+ * WebAssembly memory, as typed-array views for this code and byte addresses for WebAssembly.
+ *
+ * Data layout (see KernelBuffers), chosen by measurement on 1M × 20 rows:
+ * - bin codes column-major, one byte per value (scikit-learn's layout): a deep node's rows are
+ *   a sparse, increasing subset of 0…n−1, and looking their bins up in a 1 MB column beats
+ *   fetching a cache line per row from a row-major matrix by several times (a "word column"
+ *   layout, four features per 32-bit load, measured no faster);
+ * - histograms are built four features per pass over a node's rows, four histograms (24 kB)
+ *   staying in L1; a node's bins are first gathered in a tight loop, which keeps many cache
+ *   misses in flight, and then summed;
+ * - gradients and hessians interleaved, float32 as in scikit-learn. A split moves each row's
+ *   pair along with the row, so a node's pairs are contiguous and never gathered;
+ * - a split counts each chunk's left rows first, then moves every row straight to its final
+ *   position in the other of two row sets: no copying back;
  * - histograms are Float64Arrays of 256 bins × (gradient sum, hessian sum, count) per feature.
  */
 
-/** Everything the kernels read and write; on SharedArrayBuffers when workers take part. */
+/** Everything the kernels read and write: views on one shared WebAssembly memory. */
 export interface KernelBuffers {
+  readonly memory: WasmMemory;
   readonly n: number;
   /** Trees per iteration: 1, or the number of classes for multiclass log loss. */
   readonly trees: number;
   readonly features: number;
   /** features × n bin codes, column-major. */
   readonly codes: Uint8Array;
-  /** The partition: rows of each node are contiguous, in increasing order within a node. */
+  /**
+   * The partition, in two sets that splits alternate between: a node's rows are contiguous in
+   * its set (in increasing order), and its children's in the other set, at the same positions.
+   */
   readonly rows: Uint32Array;
-  /** Where a split writes the left and right rows of each chunk before they are copied back. */
-  readonly leftRows: Uint32Array;
-  readonly rightRows: Uint32Array;
+  readonly altRows: Uint32Array;
   /** trees × n pairs (gradient, hessian). */
   readonly gradients: Float32Array;
-  /** n pairs: the current tree's gradients in partition order, moved along with the rows. */
+  /** n pairs: the current tree's gradients in partition order, in the same two sets as the rows. */
   readonly ordered: Float32Array;
-  /** Where a split writes the gradient pairs of the left and right rows, as leftRows/rightRows. */
-  readonly leftOrdered: Float32Array;
-  readonly rightOrdered: Float32Array;
+  readonly altOrdered: Float32Array;
   /** n values: four features' bins of a node's rows gathered in partition order. */
   readonly packed: Uint32Array;
   /** n values: the split feature's bins of a node's rows gathered in partition order. */
@@ -53,21 +63,31 @@ export interface KernelBuffers {
   /** MAX_CHUNKS histograms of histogramLength values. */
   readonly scratch: Float64Array;
   readonly histogramLength: number;
-  /** For SPLIT: 1 when a sample with this bin goes left. */
+  /** For splits: 1 when a sample with this bin goes left. */
   readonly goLeft: Uint8Array;
-  /** For SPLIT: rows each chunk sent left. */
+  /** For SPLIT_COUNT: rows each chunk sends left. */
   readonly chunkLeft: Int32Array;
+  /** For SPLIT_MOVE: where each chunk's left and right rows go (2 per chunk). */
+  readonly chunkTargets: Int32Array;
   /** For ROOT_HISTOGRAM: each chunk's gradient and hessian sums, in row order. */
   readonly chunkSums: Float64Array;
-  /** For ADD_LEAVES: partition start of each leaf (one more entry: n) and its value. */
+  /** For ADD_LEAVES: partition start of each leaf (one more entry: n), its value and its set. */
   readonly leafStart: Int32Array;
   readonly leafValue: Float64Array;
+  readonly leafSet: Uint8Array;
   readonly ctrl: Int32Array;
   readonly errorText: Uint8Array;
 }
 
-/** Views each thread derives once from the buffers. */
+/** What a worker thread is started with. */
+export interface WorkerData {
+  readonly buffers: KernelBuffers;
+  readonly module: WasmModule;
+}
+
+/** Views each thread derives once from the buffers, and its instance of the WebAssembly kernels. */
 export interface KernelContext extends KernelBuffers {
+  readonly wasm: BoostingWasm;
   readonly treeGradients: Float32Array[];
   readonly scratchHistograms: Float64Array[];
 }
@@ -77,18 +97,20 @@ export interface KernelContext extends KernelBuffers {
  * the names inside stay consistent even if a bundler or minifier renames them.
  */
 function boostingKernels() {
-  /** Operations a thread can be asked to run (its share of them). */
+  /** Operations the threads run together, chunk by chunk. */
   const OP = {
     /** Gradients and hessians of every tree of the iteration from the raw predictions. */
     GRADIENTS: 1,
     /** The root histogram of class A0's tree over all rows, chunk by chunk; resets rows to 0…n−1. */
     ROOT_HISTOGRAM: 2,
-    /** Partitions a node's rows (A0…A1) on the goLeft table and builds one child's histogram. */
-    SPLIT: 3,
+    /** Bins and left counts of a node's rows (A0…A1, set A3) on feature A2, chunk by chunk. */
+    SPLIT_COUNT: 3,
+    /** Moves a node's rows (A0…A1) from set A2 to the other set and builds one child's histogram (A3). */
+    SPLIT_MOVE: 4,
     /** Adds leaf values (segments of the partition) to the raw predictions of class A1. */
-    ADD_LEAVES: 4,
+    ADD_LEAVES: 5,
     /** Ends a worker's loop. */
-    EXIT: 5,
+    EXIT: 6,
   } as const;
 
   /** Slots of the control array shared with the workers. */
@@ -115,13 +137,14 @@ function boostingKernels() {
   /** Loss kinds for OP.GRADIENTS. */
   const LOSS = { BINARY: 0, MULTINOMIAL: 1, SQUARED: 2 } as const;
 
-  /** Histogram layout constants: 3 doubles per bin, 256 bins per feature whatever maxBins is. */
+  /** Histogram layout: 3 doubles per bin, 256 bins per feature whatever maxBins is. */
   const BIN_WIDTH = 3;
   const FEATURE_WIDTH = 768;
+  const FEATURE_BYTES = FEATURE_WIDTH * 8;
 
   /**
    * Histogram chunks never exceed this many (bounding the scratch histograms and the cost of
-   * summing them), nor fall below MIN_CHUNK_ROWS rows. Element-wise operations (gradients,
+   * summing them; the grower sums up to four), nor fall below MIN_CHUNK_ROWS rows. Element-wise operations (gradients,
    * leaf values) use up to MAX_ELEMENT_CHUNKS chunks of ELEMENT_CHUNK_ROWS or more.
    */
   const MAX_CHUNKS = 4;
@@ -129,7 +152,7 @@ function boostingKernels() {
   const MAX_ELEMENT_CHUNKS = 32;
   const ELEMENT_CHUNK_ROWS = 32768;
 
-  function kernelContext(buffers: KernelBuffers): KernelContext {
+  function kernelContext(buffers: KernelBuffers, wasm: BoostingWasm): KernelContext {
     const { gradients, scratch, n, trees, histogramLength } = buffers;
     const treeGradients: Float32Array[] = [];
     for (let k = 0; k < trees; k++) treeGradients.push(gradients.subarray(2 * n * k, 2 * n * (k + 1)));
@@ -137,7 +160,7 @@ function boostingKernels() {
     for (let c = 0; c < MAX_CHUNKS; c++) {
       scratchHistograms.push(scratch.subarray(c * histogramLength, (c + 1) * histogramLength));
     }
-    return { ...buffers, treeGradients, scratchHistograms };
+    return { ...buffers, wasm, treeGradients, scratchHistograms };
   }
 
   /** Chunks for a node of `size` rows: a function of the size only, so results do not depend on threads. */
@@ -155,178 +178,34 @@ function boostingKernels() {
     return start + Math.floor(((end - start) * chunk) / chunks);
   }
 
-  /**
-   * Adds rows start…end−1 (in identity order, at the root) to `histogram`: features four at a
-   * time, then one at a time for the rest. The three values of a bin sit side by side.
-   */
-  function rootHistogramKernel(
-    codes: Uint8Array,
-    n: number,
-    features: number,
-    start: number,
-    end: number,
-    gradients: Float32Array,
-    histogram: Float64Array,
-  ): void {
+  /** Adds rows start…end−1 (in identity order, at the root) of every feature to `histogram`. */
+  function rootHistogram(ctx: KernelContext, start: number, end: number, pairs: number, histogram: number): void {
+    const { wasm, n, features } = ctx;
+    const codes = ctx.codes.byteOffset;
     let f = 0;
-    for (; f + 4 <= features; f += 4) {
-      const c0 = f * n;
-      const c1 = c0 + n;
-      const c2 = c1 + n;
-      const c3 = c2 + n;
-      const base = f * 768;
-      for (let r = start; r < end; r++) {
-        const g = gradients[2 * r];
-        const h = gradients[2 * r + 1];
-        let o = base + codes[c0 + r] * 3;
-        histogram[o] += g;
-        histogram[o + 1] += h;
-        histogram[o + 2] += 1;
-        o = base + 768 + codes[c1 + r] * 3;
-        histogram[o] += g;
-        histogram[o + 1] += h;
-        histogram[o + 2] += 1;
-        o = base + 1536 + codes[c2 + r] * 3;
-        histogram[o] += g;
-        histogram[o + 1] += h;
-        histogram[o + 2] += 1;
-        o = base + 2304 + codes[c3 + r] * 3;
-        histogram[o] += g;
-        histogram[o + 1] += h;
-        histogram[o + 2] += 1;
-      }
-    }
-    for (; f < features; f++) {
-      const c = f * n;
-      const base = f * 768;
-      for (let r = start; r < end; r++) {
-        const o = base + codes[c + r] * 3;
-        histogram[o] += gradients[2 * r];
-        histogram[o + 1] += gradients[2 * r + 1];
-        histogram[o + 2] += 1;
-      }
-    }
+    for (; f + 4 <= features; f += 4)
+      wasm.hist4Root(codes + f * n, n, start, end, pairs, histogram + f * FEATURE_BYTES);
+    for (; f < features; f++) wasm.hist1Root(codes + f * n, start, end, pairs, histogram + f * FEATURE_BYTES);
   }
 
-  /**
-   * Adds the rows listed in rows[start…end−1] to `histogram`, their gradient pairs read from
-   * ordered[2·start…] (gathered beforehand); same feature order as rootHistogramKernel.
-   */
-  function rowsHistogramKernel(
-    codes: Uint8Array,
-    n: number,
-    features: number,
-    rows: Uint32Array,
-    start: number,
-    end: number,
-    ordered: Float32Array,
-    packed: Uint32Array,
-    histogram: Float64Array,
-  ): void {
-    let f = 0;
-    for (; f + 4 <= features; f += 4) {
-      const c0 = f * n;
-      const c1 = c0 + n;
-      const c2 = c1 + n;
-      const c3 = c2 + n;
-      for (let i = start; i < end; i++) {
-        const r = rows[i];
-        packed[i] = codes[c0 + r] | (codes[c1 + r] << 8) | (codes[c2 + r] << 16) | (codes[c3 + r] << 24);
-      }
-      const base = f * 768;
-      for (let i = start; i < end; i++) {
-        const v = packed[i];
-        const g = ordered[2 * i];
-        const h = ordered[2 * i + 1];
-        let o = base + (v & 255) * 3;
-        histogram[o] += g;
-        histogram[o + 1] += h;
-        histogram[o + 2] += 1;
-        o = base + 768 + ((v >>> 8) & 255) * 3;
-        histogram[o] += g;
-        histogram[o + 1] += h;
-        histogram[o + 2] += 1;
-        o = base + 1536 + ((v >>> 16) & 255) * 3;
-        histogram[o] += g;
-        histogram[o + 1] += h;
-        histogram[o + 2] += 1;
-        o = base + 2304 + (v >>> 24) * 3;
-        histogram[o] += g;
-        histogram[o + 1] += h;
-        histogram[o + 2] += 1;
-      }
-    }
-    for (; f < features; f++) {
-      const c = f * n;
-      const base = f * 768;
-      for (let i = start; i < end; i++) {
-        const o = base + codes[c + rows[i]] * 3;
-        histogram[o] += ordered[2 * i];
-        histogram[o + 1] += ordered[2 * i + 1];
-        histogram[o + 2] += 1;
-      }
-    }
-  }
-
-  /**
-   * Stable partition of rows[start…end−1] and their gradient pairs on one feature's bin (its
-   * column starts at `column`): rows going left are written to leftRows/leftOrdered from
-   * `start` on, the others to rightRows/rightOrdered from `start` on. The bins are gathered
-   * first in a tight loop, which keeps many cache misses in flight; the partition itself is
-   * then branch-free (both outputs are written), since the side is a coin flip for the branch
-   * predictor. Returns the number of rows sent left.
-   */
-  function partitionKernel(
-    codes: Uint8Array,
-    column: number,
-    goLeft: Uint8Array,
+  /** Adds the rows listed in rows[start…end−1], with their pairs at the same positions, to `histogram`. */
+  function rowsHistogram(
     ctx: KernelContext,
+    rows: number,
     start: number,
     end: number,
-  ): number {
-    const { rows, ordered, bins, leftRows, rightRows, leftOrdered, rightOrdered } = ctx;
-    for (let i = start; i < end; i++) bins[i] = codes[column + rows[i]];
-    let left = start;
-    let right = start;
-    for (let i = start; i < end; i++) {
-      const r = rows[i];
-      const g = ordered[2 * i];
-      const h = ordered[2 * i + 1];
-      const side = goLeft[bins[i]];
-      leftRows[left] = r;
-      rightRows[right] = r;
-      leftOrdered[2 * left] = g;
-      leftOrdered[2 * left + 1] = h;
-      rightOrdered[2 * right] = g;
-      rightOrdered[2 * right + 1] = h;
-      left += side;
-      right += 1 - side;
-    }
-    return left - start;
-  }
-
-  /** Half binomial log loss (scikit-learn's HalfBinomialLoss), numerically stable for any raw value. */
-  function binaryGradientsKernel(
-    raw: Float64Array,
-    target: Float64Array,
-    gradients: Float32Array,
-    start: number,
-    end: number,
+    pairs: number,
+    histogram: number,
   ): void {
-    for (let i = start; i < end; i++) {
-      const z = raw[i];
-      const y = target[i];
-      if (z > -37) {
-        const e = Math.exp(-z);
-        const d = 1 + e;
-        gradients[2 * i] = (1 - y - y * e) / d;
-        gradients[2 * i + 1] = e / (d * d);
-      } else {
-        const e = Math.exp(z);
-        gradients[2 * i] = e - y;
-        gradients[2 * i + 1] = e;
-      }
+    const { wasm, n, features } = ctx;
+    const codes = ctx.codes.byteOffset;
+    const packed = ctx.packed.byteOffset;
+    let f = 0;
+    for (; f + 4 <= features; f += 4) {
+      wasm.gather4(codes + f * n, n, rows, start, end, packed);
+      wasm.hist4Packed(packed, start, end, pairs, histogram + f * FEATURE_BYTES);
     }
+    for (; f < features; f++) wasm.hist1Rows(codes + f * n, rows, start, end, pairs, histogram + f * FEATURE_BYTES);
   }
 
   /** Half multinomial log loss: softmax probabilities p, gradient p − 1{y = k}, hessian p(1 − p). */
@@ -368,16 +247,8 @@ function boostingKernels() {
   }
 
   /** Adds each leaf's value to the raw predictions of its rows, for partition positions start…end−1. */
-  function addLeavesKernel(
-    rows: Uint32Array,
-    leafStart: Int32Array,
-    leafValue: Float64Array,
-    leaves: number,
-    raw: Float64Array,
-    offset: number,
-    start: number,
-    end: number,
-  ): void {
+  function addLeavesKernel(ctx: KernelContext, leaves: number, offset: number, start: number, end: number): void {
+    const { leafStart, leafValue, leafSet, raw } = ctx;
     // The leaf holding position `start`: the last leaf starting at or before it.
     let lo = 0;
     let hi = leaves - 1;
@@ -389,8 +260,26 @@ function boostingKernels() {
     for (let leaf = lo, i = start; i < end; leaf++) {
       const stop = Math.min(end, leafStart[leaf + 1]);
       const value = leafValue[leaf];
+      const rows = leafSet[leaf] === 0 ? ctx.rows : ctx.altRows;
       for (; i < stop; i++) raw[offset + rows[i]] += value;
     }
+  }
+
+  /**
+   * Puts rows start…end−1 in identity order with their gradient pairs, and records the
+   * chunk's gradient and hessian sums in row order (scikit-learn's sum_parallel on one thread).
+   */
+  function startRoot(ctx: KernelContext, gradients: Float32Array, chunk: number, start: number, end: number): void {
+    let g = 0;
+    let h = 0;
+    for (let i = start; i < end; i++) {
+      ctx.rows[i] = i;
+      g += gradients[2 * i];
+      h += gradients[2 * i + 1];
+    }
+    ctx.ordered.set(gradients.subarray(2 * start, 2 * end), 2 * start);
+    ctx.chunkSums[2 * chunk] = g;
+    ctx.chunkSums[2 * chunk + 1] = h;
   }
 
   /** Runs chunk `chunk` of the operation in ctx.ctrl. */
@@ -403,8 +292,9 @@ function boostingKernels() {
       case OP.GRADIENTS: {
         const start = chunkStart(0, n, chunk, chunks);
         const end = chunkStart(0, n, chunk + 1, chunks);
-        if (ctx.loss === LOSS.BINARY) binaryGradientsKernel(ctx.raw, ctx.target, ctx.gradients, start, end);
-        else if (ctx.loss === LOSS.SQUARED) squaredGradientsKernel(ctx.raw, ctx.target, ctx.gradients, start, end);
+        if (ctx.loss === LOSS.BINARY) {
+          ctx.wasm.binaryGradients(ctx.raw.byteOffset, ctx.target.byteOffset, ctx.gradients.byteOffset, start, end);
+        } else if (ctx.loss === LOSS.SQUARED) squaredGradientsKernel(ctx.raw, ctx.target, ctx.gradients, start, end);
         else multinomialGradientsKernel(ctx.raw, ctx.target, ctx.gradients, n, ctx.trees, start, end);
         return;
       }
@@ -412,42 +302,61 @@ function boostingKernels() {
         const gradients = ctx.treeGradients[ctrl[a]];
         const start = chunkStart(0, n, chunk, chunks);
         const end = chunkStart(0, n, chunk + 1, chunks);
-        // Sums in row order, as scikit-learn's sum_parallel on one thread.
-        let g = 0;
-        let h = 0;
-        for (let i = start; i < end; i++) {
-          ctx.rows[i] = i;
-          g += gradients[2 * i];
-          h += gradients[2 * i + 1];
-        }
-        ctx.ordered.set(gradients.subarray(2 * start, 2 * end), 2 * start);
-        ctx.chunkSums[2 * chunk] = g;
-        ctx.chunkSums[2 * chunk + 1] = h;
+        startRoot(ctx, gradients, chunk, start, end);
         const histogram = ctx.scratchHistograms[chunk];
         histogram.fill(0);
-        rootHistogramKernel(ctx.codes, n, ctx.features, start, end, gradients, histogram);
+        rootHistogram(ctx, start, end, gradients.byteOffset, histogram.byteOffset);
         return;
       }
-      case OP.SPLIT: {
+      case OP.SPLIT_COUNT: {
         const start = chunkStart(ctrl[a], ctrl[a + 1], chunk, chunks);
         const end = chunkStart(ctrl[a], ctrl[a + 1], chunk + 1, chunks);
-        const left = partitionKernel(ctx.codes, ctrl[a + 2] * n, ctx.goLeft, ctx, start, end);
-        ctx.chunkLeft[chunk] = left;
-        // 0: no histogram; 1: the left child's; 2: the right child's.
+        const rows = ctrl[a + 3] === 0 ? ctx.rows : ctx.altRows;
+        ctx.chunkLeft[chunk] = ctx.wasm.splitCount(
+          ctx.codes.byteOffset + ctrl[a + 2] * n,
+          ctx.goLeft.byteOffset,
+          rows.byteOffset,
+          ctx.bins.byteOffset,
+          start,
+          end,
+        );
+        return;
+      }
+      case OP.SPLIT_MOVE: {
+        const start = chunkStart(ctrl[a], ctrl[a + 1], chunk, chunks);
+        const end = chunkStart(ctrl[a], ctrl[a + 1], chunk + 1, chunks);
+        const fromSet0 = ctrl[a + 2] === 0;
+        const toRows = fromSet0 ? ctx.altRows : ctx.rows;
+        const toPairs = fromSet0 ? ctx.altOrdered : ctx.ordered;
+        const left = ctx.chunkTargets[2 * chunk];
+        const right = ctx.chunkTargets[2 * chunk + 1];
+        ctx.wasm.splitMove(
+          ctx.goLeft.byteOffset,
+          ctx.bins.byteOffset,
+          (fromSet0 ? ctx.rows : ctx.altRows).byteOffset,
+          (fromSet0 ? ctx.ordered : ctx.altOrdered).byteOffset,
+          toRows.byteOffset,
+          toPairs.byteOffset,
+          start,
+          end,
+          left,
+          right,
+        );
+        // 0: no histogram; 1: the left child's; 2: the right child's (this chunk's part of it).
         const side = ctrl[a + 3];
         if (side === 0) return;
         const histogram = ctx.scratchHistograms[chunk];
         histogram.fill(0);
-        const list = side === 1 ? ctx.leftRows : ctx.rightRows;
-        const pairs = side === 1 ? ctx.leftOrdered : ctx.rightOrdered;
-        const count = side === 1 ? left : end - start - left;
-        rowsHistogramKernel(ctx.codes, n, ctx.features, list, start, start + count, pairs, ctx.packed, histogram);
+        const nLeft = ctx.chunkLeft[chunk];
+        const from = side === 1 ? left : right;
+        const count = side === 1 ? nLeft : end - start - nLeft;
+        rowsHistogram(ctx, toRows.byteOffset, from, from + count, toPairs.byteOffset, histogram.byteOffset);
         return;
       }
       case OP.ADD_LEAVES: {
         const start = chunkStart(0, n, chunk, chunks);
         const end = chunkStart(0, n, chunk + 1, chunks);
-        addLeavesKernel(ctx.rows, ctx.leafStart, ctx.leafValue, ctrl[a], ctx.raw, ctrl[a + 1] * n, start, end);
+        addLeavesKernel(ctx, ctrl[a], ctrl[a + 1] * n, start, end);
         return;
       }
       default:
@@ -481,8 +390,8 @@ function boostingKernels() {
   }
 
   /** A worker thread's loop: wait for an operation, help with its chunks, repeat. */
-  function workerLoop(buffers: KernelBuffers): void {
-    const ctx = kernelContext(buffers);
+  function workerLoop(buffers: KernelBuffers, wasm: BoostingWasm): void {
+    const ctx = kernelContext(buffers, wasm);
     const ctrl = ctx.ctrl;
     let seen = 0;
     for (;;) {
@@ -526,10 +435,17 @@ export const {
   elementChunkCount,
   chunkStart,
   runChunks,
-  workerLoop,
 } = boostingKernels();
 
-/** The source of a worker thread: runs `workerLoop` on its workerData. */
+/**
+ * The source of a worker thread: instantiates the WebAssembly kernels on the shared memory and
+ * runs `workerLoop` (the WebAssembly global is standard; the package's TypeScript lib omits it).
+ */
 export function kernelSource(): string {
-  return `"use strict";\n(${boostingKernels.toString()})().workerLoop(require("node:worker_threads").workerData);`;
+  return [
+    '"use strict";',
+    'const { workerData } = require("node:worker_threads");',
+    'const { exports } = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.buffers.memory } });',
+    `(${boostingKernels.toString()})().workerLoop(workerData.buffers, exports);`,
+  ].join('\n');
 }

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { KeelError } from '../../core/index.js';
+import { webAssembly } from '../wasm/assembler.js';
 import {
   CTRL,
   OP,
@@ -10,36 +11,40 @@ import {
   runChunks,
   type KernelBuffers,
   type KernelContext,
+  type WorkerData,
 } from './kernels.js';
+import { boostingModule, type BoostingWasm } from './wasm-kernels.js';
 
 /**
  * Runs boosting kernels on the calling thread plus `threads − 1` workers, synchronously: the
  * caller writes an operation into the shared control array, wakes the workers, claims chunks
  * itself until none is left and waits (Atomics.wait) for the chunks others claimed. A tree
- * makes ~35 such calls per iteration of a few milliseconds each, so this is a barrier in
+ * makes about two such calls per split, of a millisecond or so each, so this is a barrier in
  * shared memory rather than the message-passing WorkerPool of ../parallel, whose round trip
- * through the event loop per call would cost as much as the work. Workers live for one fit.
+ * through the event loop per call would cost as much as the work. (../wasm's KernelRunner
+ * posts a message per call too, and assigns calls to threads where this lets a thread that
+ * is running claim the chunks of one the OS has not scheduled.) Workers live for one fit.
  */
 export class KernelThreads {
   private seq = 0;
 
   private constructor(
     readonly context: KernelContext,
-    readonly threads: number,
     private readonly workers: readonly Worker[],
   ) {}
 
-  /** Starts `threads − 1` workers on `buffers` (which must then be shared memory). */
+  /** Starts `threads − 1` workers on `buffers`. */
   static async start(buffers: KernelBuffers, threads: number): Promise<KernelThreads> {
+    const module = boostingModule();
     const workers: Worker[] = [];
     if (threads > 1) {
       const source = kernelSource();
-      for (let thread = 1; thread < threads; thread++) {
-        workers.push(new Worker(source, { eval: true, workerData: buffers }));
-      }
+      const workerData: WorkerData = { buffers, module };
+      for (let thread = 1; thread < threads; thread++) workers.push(new Worker(source, { eval: true, workerData }));
       await Promise.all(workers.map((worker) => once(worker, 'online')));
     }
-    return new KernelThreads(kernelContext(buffers), threads, workers);
+    const instance = new webAssembly.Instance(module, { env: { memory: buffers.memory } });
+    return new KernelThreads(kernelContext(buffers, instance.exports as unknown as BoostingWasm), workers);
   }
 
   /** Runs `op` over `chunks` chunks with integer arguments `args`; returns when every chunk is done. */
