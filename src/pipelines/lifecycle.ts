@@ -5,7 +5,6 @@ import {
   takeRows,
   type ColumnSchema,
   type DatasetVersion,
-  type ParamValue,
   type Project,
   type Table,
 } from '../core/index.js';
@@ -18,7 +17,7 @@ import { deployDirect } from '../serving/index.js';
 import type { ArtifactStore, MetadataStore } from '../store/index.js';
 import { Tracker } from '../tracking/index.js';
 import type { Pipeline, StepDefinition } from './dag.js';
-import { fitCandidate } from './search.js';
+import { fitCandidate, trackedParams } from './search.js';
 import { greaterIsBetter, selectionMetric, taskStrategy } from './task.js';
 
 export interface LifecycleContext {
@@ -439,16 +438,6 @@ export const lifecyclePipeline: Pipeline<LifecycleContext, LifecycleOutputs> = {
 };
 
 // ---------------------------------------------------------------------------------------------
-
-/** Tracking params are strings, numbers or booleans; an unset (null) param is recorded as "None", as MLflow does. */
-function trackedParams(
-  params: Readonly<Record<string, string | number | boolean | null>>,
-  keep: (key: string) => boolean,
-): Record<string, ParamValue> {
-  const out: Record<string, ParamValue> = {};
-  for (const [key, value] of Object.entries(params)) if (keep(key)) out[key] = value ?? 'None';
-  return out;
-}
 
 export function modelName(project: Project): string {
   return project.config.registry?.model ?? project.config.name;

@@ -125,7 +125,7 @@ export async function fitCandidate(
       name: `${name} trial ${i + 1}`,
       parentRunId: context.run.id,
       pipelineRunId: context.pipelineRunId,
-      params: withoutNulls(result.params as Record<string, ParamValue | null>),
+      params: trackedParams(result.params as Record<string, ParamValue | null>, () => true),
       tags: {
         'keel.step': 'search',
         'search.method': candidate.search.method,
@@ -147,8 +147,12 @@ export async function fitCandidate(
   return search.bestEstimator;
 }
 
-function withoutNulls(params: Record<string, ParamValue | null>): Record<string, ParamValue> {
+/** Tracking params are strings, numbers or booleans; an unset (null) param is recorded as "None", as MLflow does. */
+export function trackedParams(
+  params: Readonly<Record<string, string | number | boolean | null>>,
+  keep: (key: string) => boolean,
+): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
-  for (const [key, value] of Object.entries(params)) out[key] = value ?? 'None';
+  for (const [key, value] of Object.entries(params)) if (keep(key)) out[key] = value ?? 'None';
   return out;
 }
