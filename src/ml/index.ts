@@ -100,6 +100,7 @@ export {
   type ScorerInput,
   type ScorerName,
   type Scoring,
+  type SplitArrays,
   type SplitIndices,
   type SplitInput,
   type TimeSeriesSplitOptions,

@@ -57,6 +57,27 @@ describe('trainTestSplit', () => {
     }
   });
 
+  it('splits X and y themselves, as scikit-learn does, keeping the form X came in', async () => {
+    const X = Array.from({ length: 40 }, (_, i) => [i, i * 2]);
+    const y = X.map(([v]) => (v % 4 === 0 ? 'yes' : 'no'));
+    const split = trainTestSplit(X, y, { testSize: 0.25, seed: 5, stratify: true });
+    expect(split).toMatchObject(trainTestSplit(y, { testSize: 0.25, seed: 5, stratify: true }));
+    expect(split.XTest).toEqual(Array.from(split.test, (i) => X[i]));
+    expect(split.yTrain).toEqual(Array.from(split.train, (i) => y[i]));
+    expect((split.yTest as string[]).filter((label) => label === 'yes')).toHaveLength(2);
+
+    const dense = { rows: 40, cols: 2, data: Float64Array.from(X.flat()) };
+    const typed = Float64Array.from(X, ([v]) => v * 10);
+    const denseSplit = trainTestSplit(dense, typed, { seed: 5 });
+    expect(denseSplit.XTrain).toEqual({
+      rows: 32,
+      cols: 2,
+      data: Float64Array.from(Array.from(denseSplit.train, (i) => X[i]).flat()),
+    });
+    expect(denseSplit.yTest).toEqual(Float64Array.from(denseSplit.test, (i) => typed[i]));
+    await expectKeelError(() => trainTestSplit(X, y.slice(1)), 'invalid_argument', { field: 'y' });
+  });
+
   it('accepts labels without stratifying, using only their count', () => {
     expect(trainTestSplit(['a', 'b', 'a', 'b', 'a'], { seed: 1 })).toEqual(trainTestSplit(5, { seed: 1 }));
   });

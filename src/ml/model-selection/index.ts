@@ -6,7 +6,7 @@ export { KFold, kFold, type KFoldOptions, type KFoldShorthandOptions } from './k
 export type { CrossValidator, SplitIndices, SplitInput } from './splits.js';
 export { StratifiedKFold } from './stratified-k-fold.js';
 export { TimeSeriesSplit, type TimeSeriesSplitOptions } from './time-series-split.js';
-export { trainTestSplit, type TrainTestSplitOptions } from './train-test-split.js';
+export { trainTestSplit, type SplitArrays, type TrainTestSplitOptions } from './train-test-split.js';
 export {
   crossValScore,
   crossValidate,

@@ -1,6 +1,8 @@
-import { KeelError } from '../../core/index.js';
-import { show } from '../labels.js';
+import { KeelError, type DenseMatrix } from '../../core/index.js';
+import { show, type TargetInput } from '../labels.js';
+import type { MatrixInput } from '../matrix.js';
 import { Rng } from '../random.js';
+import { takeRows, takeTargets } from './rows.js';
 import { fromMask, groupByClass, labelsToStratify, rowCount, type SplitIndices, type SplitInput } from './splits.js';
 
 export interface TrainTestSplitOptions {
@@ -25,11 +27,40 @@ function testCount(testSize: number, n: number): number {
   return count;
 }
 
+/** X and y split into train and test parts, X in the form it was given, with the row indices. */
+export interface SplitArrays<X extends MatrixInput> extends SplitIndices {
+  readonly XTrain: X;
+  readonly XTest: X;
+  readonly yTrain: TargetInput;
+  readonly yTest: TargetInput;
+}
+
 /**
  * A seeded random train/test split (default 80/20). Stratified splits give each class
  * the same share of the test set as of the whole, to within one row per class.
+ *
+ * `trainTestSplit(n | y, options)` returns the train and test row indices;
+ * `trainTestSplit(X, y, options)` returns the rows themselves as well, as scikit-learn's
+ * `train_test_split(X, y)` does (`stratify: true` stratifies by y).
  */
-export function trainTestSplit(data: SplitInput, options: TrainTestSplitOptions = {}): SplitIndices {
+export function trainTestSplit(data: SplitInput, options?: TrainTestSplitOptions): SplitIndices;
+export function trainTestSplit<X extends MatrixInput, Y extends TargetInput>(
+  X: X,
+  y: Y,
+  options?: TrainTestSplitOptions,
+): SplitArrays<X>;
+export function trainTestSplit(
+  first: SplitInput | MatrixInput,
+  second?: TargetInput | TrainTestSplitOptions,
+  third?: TrainTestSplitOptions,
+): SplitIndices | SplitArrays<MatrixInput> {
+  if (Array.isArray(second) || ArrayBuffer.isView(second)) {
+    return splitArrays(first as MatrixInput, second as TargetInput, third ?? {});
+  }
+  return splitIndices(first as SplitInput, (second as TrainTestSplitOptions | undefined) ?? {});
+}
+
+function splitIndices(data: SplitInput, options: TrainTestSplitOptions): SplitIndices {
   if (options.stratify && typeof data === 'number') {
     throw new KeelError('invalid_argument', 'stratify needs the labels, not a row count: pass y', {
       field: 'stratify',
@@ -92,4 +123,29 @@ function apportion(sizes: number[], total: number): number[] {
     left--;
   }
   return quota;
+}
+
+function splitArrays(X: MatrixInput, y: TargetInput, options: TrainTestSplitOptions): SplitArrays<MatrixInput> {
+  const n = isDense(X) ? X.rows : X.length;
+  if (y.length !== n) {
+    throw new KeelError('invalid_argument', `X has ${n} rows but y has ${y.length} values`, {
+      field: 'y',
+      expected: n,
+      actual: y.length,
+    });
+  }
+  const indices = splitIndices(options.stratify ? (y as SplitInput) : n, options);
+  const rowsOf = (rows: Uint32Array): MatrixInput =>
+    isDense(X) ? takeRows(X, rows) : Array.from(rows, (row) => X[row]);
+  return {
+    ...indices,
+    XTrain: rowsOf(indices.train),
+    XTest: rowsOf(indices.test),
+    yTrain: takeTargets(y, indices.train),
+    yTest: takeTargets(y, indices.test),
+  };
+}
+
+function isDense(X: MatrixInput): X is DenseMatrix {
+  return !Array.isArray(X) && typeof X === 'object' && 'data' in X;
 }
