@@ -66,6 +66,174 @@ const Candidate = Type.Object(
   { additionalProperties: false },
 );
 
+const MissingMarkers = Type.Array(Type.String(), { description: 'field values read as missing' });
+
+/** Where the data comes from. Every source is read by DuckDB into a Parquet dataset version. */
+const DataSource = Type.Union(
+  [
+    Type.Object(
+      {
+        type: Type.Union([Type.Literal('csv'), Type.Literal('tsv')]),
+        path: Type.String({ minLength: 1 }),
+        /** One character; default `,` (csv) or a tab (tsv). */
+        delimiter: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
+        quote: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
+        escape: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
+        header: Type.Optional(Type.Boolean()),
+        missing: Type.Optional(MissingMarkers),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        type: Type.Union([Type.Literal('parquet'), Type.Literal('json'), Type.Literal('ndjson')]),
+        path: Type.String({ minLength: 1 }),
+        missing: Type.Optional(MissingMarkers),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('postgres'),
+        /** postgres://user@host:port/db; `urlEnv` names an environment variable holding it instead. */
+        url: Type.Optional(Type.String({ minLength: 1 })),
+        urlEnv: Type.Optional(Type.String({ minLength: 1 })),
+        query: Type.String({ minLength: 1 }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('http'),
+        /** An http(s) URL answering with JSON: an array of records, or an object holding one at `recordsPath`. */
+        url: Type.String({ pattern: '^https?://' }),
+        headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+        recordsPath: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description:
+      'a source: { type: csv | tsv | parquet | json | ndjson, path } or { type: postgres, url, query } or { type: http, url }',
+  },
+);
+
+const ColumnList = Type.Array(Type.String({ minLength: 1 }), { minItems: 1 });
+const CastType = Type.Union([
+  Type.Literal('integer'),
+  Type.Literal('float'),
+  Type.Literal('boolean'),
+  Type.Literal('string'),
+  Type.Literal('datetime'),
+]);
+
+/** One declarative cleaning step; each reports how many rows it touched. */
+const CleaningStep = Type.Union(
+  [
+    Type.Object(
+      { step: Type.Literal('drop_duplicates'), columns: Type.Optional(ColumnList) },
+      { additionalProperties: false },
+    ),
+    Type.Object({ step: Type.Literal('drop_missing'), columns: ColumnList }, { additionalProperties: false }),
+    Type.Object(
+      {
+        step: Type.Literal('drop_rows'),
+        /** A SQL condition over the columns (DuckDB syntax); matching rows are dropped. */
+        where: Type.String({ minLength: 1 }),
+        reason: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        step: Type.Literal('repair'),
+        column: Type.String({ minLength: 1 }),
+        /** A SQL condition; default: the value is missing. */
+        where: Type.Optional(Type.String({ minLength: 1 })),
+        /** The replacement: a literal, or `{ expr: SQL }`. */
+        set: Type.Union([
+          Type.Number(),
+          Type.String(),
+          Type.Boolean(),
+          Type.Null(),
+          Type.Object({ expr: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+        ]),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        step: Type.Literal('cast'),
+        column: Type.String({ minLength: 1 }),
+        to: CastType,
+        /** strptime format for text → datetime, e.g. `%d-%m-%Y`. */
+        format: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object({ step: Type.Literal('trim'), columns: Type.Optional(ColumnList) }, { additionalProperties: false }),
+    Type.Object(
+      {
+        step: Type.Literal('normalize_missing'),
+        markers: Type.Array(Type.String(), { minItems: 1 }),
+        columns: Type.Optional(ColumnList),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description:
+      'a step: drop_duplicates | drop_missing | drop_rows | repair | cast | trim | normalize_missing, with its settings',
+  },
+);
+
+/** Which columns a feature step takes: names, every column of a schema type, or names matching a pattern. */
+const ColumnSelector = Type.Union(
+  [
+    ColumnList,
+    Type.Object(
+      {
+        type: Type.Union([
+          Type.Literal('numeric'),
+          Type.Literal('categorical'),
+          Type.Literal('boolean'),
+          Type.Literal('datetime'),
+          Type.Literal('string'),
+        ]),
+        exclude: Type.Optional(Type.Array(Type.String())),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { pattern: Type.String({ minLength: 1 }), exclude: Type.Optional(Type.Array(Type.String())) },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description:
+      'a list of columns, { type: numeric | categorical | boolean | datetime | string }, or { pattern: REGEX }',
+  },
+);
+
+/**
+ * One transform and its params, e.g. `{ type: simple_imputer, strategy: median }`. The params
+ * are checked by the transform itself, which names the offending key.
+ */
+const TransformSpec = Type.Object(
+  { type: Type.String({ pattern: '^[a-z][a-z0-9_]*$', description: 'a transform name such as standard_scaler' }) },
+  { additionalProperties: true },
+);
+
+const FeatureStep = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    columns: ColumnSelector,
+    transforms: Type.Array(TransformSpec, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
 export const ProjectSchema = Type.Object(
   {
     name: Name,
@@ -96,20 +264,14 @@ export const ProjectSchema = Type.Object(
     data: Type.Object(
       {
         dataset: Name,
-        source: Type.Object(
-          {
-            type: Type.Literal('csv'),
-            path: Type.String({ minLength: 1 }),
-            delimiter: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
-            missing: Type.Optional(Type.Array(Type.String())),
-          },
-          { additionalProperties: false },
-        ),
+        source: DataSource,
         /** Columns never used as features (besides the id and the target). */
         exclude: Type.Optional(Type.Array(Type.String())),
       },
       { additionalProperties: false },
     ),
+    /** Declarative cleaning of the imported rows, in order; the result is a derived dataset version. */
+    cleaning: Type.Optional(Type.Array(CleaningStep)),
     validation: Type.Optional(
       Type.Object(
         {
@@ -122,9 +284,22 @@ export const ProjectSchema = Type.Object(
     split: Type.Optional(
       Type.Object(
         {
-          method: Type.Optional(Type.Union([Type.Literal('random'), Type.Literal('stratified')])),
+          /**
+           * random | stratified (by the target) | group (rows sharing `groupColumn` stay on one
+           * side) | time (the latest `testSize` share of `timeColumn` is the test set).
+           */
+          method: Type.Optional(
+            Type.Union([
+              Type.Literal('random'),
+              Type.Literal('stratified'),
+              Type.Literal('group'),
+              Type.Literal('time'),
+            ]),
+          ),
           testSize: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
           seed: Type.Optional(Type.Integer()),
+          groupColumn: Type.Optional(Type.String({ minLength: 1 })),
+          timeColumn: Type.Optional(Type.String({ minLength: 1 })),
         },
         { additionalProperties: false },
       ),
@@ -132,10 +307,22 @@ export const ProjectSchema = Type.Object(
     features: Type.Optional(
       Type.Object(
         {
+          /** The default recipe, used when `steps` is absent: numeric → impute → scale; categorical → impute → one-hot. */
           numeric: Type.Optional(Type.Array(Type.String())),
           categorical: Type.Optional(Type.Array(Type.String())),
           numericImpute: Type.Optional(Type.Union([Type.Literal('mean'), Type.Literal('median')])),
           scale: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('none')])),
+          /** New columns computed per row from an expression over raw columns, before the steps. */
+          derived: Type.Optional(
+            Type.Array(
+              Type.Object(
+                { name: Type.String({ minLength: 1 }), expr: Type.String({ minLength: 1 }) },
+                { additionalProperties: false },
+              ),
+            ),
+          ),
+          /** The full pipeline (scikit-learn's ColumnTransformer): each step's columns go through its transforms. */
+          steps: Type.Optional(Type.Array(FeatureStep, { minItems: 1 })),
         },
         { additionalProperties: false },
       ),
@@ -214,6 +401,11 @@ export const ProjectSchema = Type.Object(
 );
 
 export type ProjectConfig = Static<typeof ProjectSchema>;
+export type DataSourceConfig = Static<typeof DataSource>;
+export type CleaningStepConfig = Static<typeof CleaningStep>;
+export type ColumnSelectorConfig = Static<typeof ColumnSelector>;
+export type TransformSpecConfig = Static<typeof TransformSpec> & Readonly<Record<string, unknown>>;
+export type FeatureStepConfig = Static<typeof FeatureStep>;
 
 export interface Project {
   readonly config: ProjectConfig;

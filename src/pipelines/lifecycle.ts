@@ -66,6 +66,11 @@ const importStep: Step<'import'> = {
   },
   async run({ project, stores }) {
     const { source, dataset } = project.config.data;
+    if (source.type !== 'csv' && source.type !== 'tsv') {
+      throw new KeelError('invalid_config', `data.source.type ${source.type} is not wired into the pipeline yet`, {
+        field: 'data.source.type',
+      });
+    }
     const { version, created } = await importCsv(stores, {
       dataset,
       path: sourcePath(project),
@@ -448,7 +453,9 @@ export function endpointName(project: Project): string {
 }
 
 function sourcePath(project: Project): string {
-  return resolve(project.dir, project.config.data.source.path);
+  const { source } = project.config.data;
+  if (!('path' in source)) throw new KeelError('invalid_config', `data.source.type ${source.type} has no path`);
+  return resolve(project.dir, source.path);
 }
 
 /** Which columns feed the model: the project file's lists, or the schema's types. */
