@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/core/index.js';
 import { closeSharedWorkerPool } from '../src/ml/index.js';
+import { formatDataTable, runDataSuite } from './data/suite.js';
 import { formatMlTable, runMlSuite } from './ml/suite.js';
 import { writeResults } from './report.js';
 
@@ -13,14 +14,14 @@ import { writeResults } from './report.js';
 
 const USAGE = `usage: npm run bench -- [suite…] [options]
 
-suites: ${['ml'].join(', ')} (default: all)
+suites: ml, data (default: all)
 
 options:
   --quick          smaller sizes and a single run, for a smoke test
-  --keel-only      time Keel alone, without Python and scikit-learn
+  --keel-only      time Keel alone, without Python (scikit-learn, pandas)
   --scale <f>      multiply every row count by f (after --quick)
   --repeats <n>    runs per side, interleaved (default 3, or 1 with --quick)
-  --only <names>   only the rows of these estimators, comma-separated (e.g. decision_tree,logistic_regression)
+  --only <names>   ml: only the rows of these estimators, comma-separated (e.g. decision_tree,logistic_regression)
   --out <dir>      where to write the JSON results (default bench/results)
   --help`;
 
@@ -43,6 +44,12 @@ const suites: Record<string, Suite> = {
     async run(options, log) {
       const results = await runMlSuite({ ...options, log });
       return { table: formatMlTable(results), results };
+    },
+  },
+  data: {
+    async run(options, log) {
+      const results = await runDataSuite({ ...options, log });
+      return { table: formatDataTable(results), results };
     },
   },
 };

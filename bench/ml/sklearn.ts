@@ -1,13 +1,8 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { packageRoot } from '../../src/core/index.js';
-
-const run = promisify(execFile);
+import { callPython, findPython } from '../python.js';
 
 const SCRIPT = join(packageRoot, 'bench', 'ml', 'sklearn_bench.py');
-const PACKAGES = ['python3-sklearn', 'python3-scipy', 'python3-pandas'];
 
 /** Both sides run on this many threads. */
 export const THREADS = 2;
@@ -35,32 +30,9 @@ export interface SklearnVersions {
 export class SklearnSide {
   private constructor(readonly python: string) {}
 
-  /**
-   * Finds a Python with scikit-learn, installing Debian's packages when they are missing and
-   * this process is root. Fails with what to do otherwise.
-   */
-  static async open(log: (line: string) => void): Promise<SklearnSide> {
-    const python = process.env.KEEL_BENCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
-    const check = (): boolean =>
-      spawnSync(python, ['-c', 'import sklearn, scipy, numpy'], { stdio: 'ignore' }).status === 0;
-    if (!check()) {
-      const install = `apt-get update && apt-get install -y ${PACKAGES.join(' ')}`;
-      if (process.getuid?.() !== 0) {
-        throw new Error(
-          `scikit-learn is not installed for ${python}, and installing it needs root. Run \`sudo ${install}\`, or pass --keel-only to time Keel alone.`,
-        );
-      }
-      log(`scikit-learn is missing for ${python}: ${install}`);
-      const inherit = { stdio: ['ignore', process.stderr, process.stderr] as ('ignore' | NodeJS.WriteStream)[] };
-      const steps = [
-        spawnSync('apt-get', ['update'], inherit),
-        spawnSync('apt-get', ['install', '-y', ...PACKAGES], inherit),
-      ];
-      if (steps.some((step) => step.status !== 0) || !check()) {
-        throw new Error(`installing ${PACKAGES.join(', ')} failed (see above); fix it or pass --keel-only`);
-      }
-    }
-    return new SklearnSide(python);
+  /** Finds a Python with scikit-learn (see findPython). */
+  static open(log: (line: string) => void): Promise<SklearnSide> {
+    return Promise.resolve(new SklearnSide(findPython(['sklearn', 'scipy', 'numpy'], log)));
   }
 
   versions(): Promise<SklearnVersions> {
@@ -81,15 +53,7 @@ export class SklearnSide {
     return this.call<SklearnRun>(['run', JSON.stringify({ nJobs: THREADS, ...spec })]);
   }
 
-  private async call<T>(args: string[]): Promise<T> {
-    const threads = String(THREADS);
-    const env = { ...process.env, OMP_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads, MKL_NUM_THREADS: threads };
-    try {
-      const { stdout } = await run(this.python, [SCRIPT, ...args], { env, maxBuffer: 1 << 20 });
-      return JSON.parse(stdout) as T;
-    } catch (error) {
-      const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join(' | ');
-      throw new Error(`scikit-learn ${args[0]} failed: ${stderr || String(error)}`);
-    }
+  private call<T>(args: string[]): Promise<T> {
+    return callPython<T>(this.python, SCRIPT, args, THREADS);
   }
 }

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import duckdb from '@duckdb/node-bindings';
 import {
-  DuckDBDoubleVector,
   DuckDBInstance,
   DuckDBVarCharVector,
   quotedIdentifier,
@@ -66,8 +66,17 @@ export async function describeRelation(connection: DuckDBConnection, relation: s
 }
 
 /**
- * Streams `columns` of `relation` into a Table chunk by chunk: numbers (and booleans as 0/1)
- * into Float64Arrays, everything else as text. No per-row objects are built.
+ * Results up to this many cells are materialised by DuckDB before they are fetched: that runs
+ * the whole query in parallel and fetches about 40% faster than a streaming result. Larger ones
+ * stream, so DuckDB never holds a second copy of a big table.
+ */
+const MATERIALIZE_MAX_CELLS = 2 ** 26;
+
+/**
+ * Reads `columns` of `relation` into a Table chunk by chunk: numbers (and booleans as 0/1)
+ * into Float64Arrays, everything else as text. No per-row objects are built, and numeric
+ * vectors are copied as bytes: DuckDB turns NULL into NaN in the query, so each chunk's
+ * column is one memcpy instead of a call per value.
  */
 export async function readRelation(
   connection: DuckDBConnection,
@@ -77,23 +86,33 @@ export async function readRelation(
 ): Promise<Table> {
   const numeric = columns.map((c) => c.type === 'integer' || c.type === 'float' || c.type === 'boolean');
   const selectList = columns
-    .map((c, j) => `CAST(${quotedIdentifier(c.name)} AS ${numeric[j] ? 'DOUBLE' : 'VARCHAR'})`)
+    .map((c, j) =>
+      numeric[j]
+        ? `coalesce(CAST(${quotedIdentifier(c.name)} AS DOUBLE), 'NaN'::DOUBLE)`
+        : `CAST(${quotedIdentifier(c.name)} AS VARCHAR)`,
+    )
     .join(', ');
   const numbers = columns.map((_, j) => (numeric[j] ? new Float64Array(rows) : null));
   const texts = columns.map((_, j) => (numeric[j] ? null : new Array<string | null>(rows)));
 
-  const result = await connection.stream(`SELECT ${selectList || 'NULL'} FROM ${relation}`);
+  const sql = `SELECT ${selectList || 'NULL'} FROM ${relation}`;
+  const result =
+    rows * columns.length <= MATERIALIZE_MAX_CELLS ? await connection.run(sql) : await connection.stream(sql);
   let offset = 0;
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     const n = chunk.rowCount;
     if (offset + n > rows) throw new KeelError('internal', `${relation} has more rows than the ${rows} counted`);
     for (let j = 0; j < columns.length; j++) {
-      const vector = chunk.getColumnVector(j);
       const numberValues = numbers[j];
       const textValues = texts[j];
-      if (numberValues && vector instanceof DuckDBDoubleVector) {
-        for (let i = 0; i < n; i++) numberValues[offset + i] = vector.getItem(i) ?? NaN;
-      } else if (textValues && vector instanceof DuckDBVarCharVector) {
+      if (numberValues) {
+        const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, j), n * 8);
+        // A byte copy, so the source needs no 8-byte alignment.
+        new Uint8Array(numberValues.buffer, offset * 8, n * 8).set(bytes.subarray(0, n * 8));
+        continue;
+      }
+      const vector = chunk.getColumnVector(j);
+      if (textValues && vector instanceof DuckDBVarCharVector) {
         for (let i = 0; i < n; i++) textValues[offset + i] = vector.getItem(i);
       } else {
         throw new KeelError('internal', `unexpected DuckDB vector for column "${columns[j].name}"`);
