@@ -65,8 +65,9 @@ export interface DataProfile {
 }
 
 export interface DatasetSource {
-  readonly kind: 'csv' | 'parquet' | 'json' | 'ndjson' | 'postgres' | 'http';
-  /** File path, URL or connection string (without credentials). */
+  /** `derived`: made by Keel from another version (cleaning); `options` names the parent and the steps. */
+  readonly kind: 'csv' | 'parquet' | 'json' | 'ndjson' | 'postgres' | 'http' | 'derived';
+  /** File path, URL or connection string (without credentials); for `derived`, the parent `dataset@version`. */
   readonly uri: string;
   readonly options?: Readonly<Record<string, unknown>>;
 }
@@ -92,6 +93,26 @@ export interface DatasetSummary {
   readonly name: string;
   readonly versions: number;
   readonly latest: DatasetVersion;
+}
+
+/**
+ * Where a stored schema came from: `edited` by a user (it then applies to every version of the
+ * dataset), or `inferred` from a version's data (stored to end a run of edits, or as a record).
+ */
+export type SchemaSource = 'inferred' | 'edited';
+
+/** A stored, numbered schema of a dataset; versions are immutable, an edit is a new version. */
+export interface SchemaVersion {
+  readonly dataset: string;
+  /** 1, 2, 3 … per dataset name (independent of the dataset's version numbers). */
+  readonly version: number;
+  readonly schema: DataSchema;
+  readonly source: SchemaSource;
+  /** The dataset version it was inferred from or edited against; null when none was named. */
+  readonly basedOn: number | null;
+  /** Why it changed, in the author's words; '' when none was given. */
+  readonly note: string;
+  readonly createdAt: string;
 }
 
 // ---------------------------------------------------------------------------------------------

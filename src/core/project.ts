@@ -109,6 +109,8 @@ const DataSource = Type.Union(
         url: Type.String({ pattern: '^https?://' }),
         headers: Type.Optional(Type.Record(Type.String(), Type.String())),
         recordsPath: Type.Optional(Type.String({ minLength: 1 })),
+        /** How long the whole download may take; default 30. */
+        timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
       },
       { additionalProperties: false },
     ),

@@ -1,4 +1,3 @@
-import { open, stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { KeelError, type Table } from '../core/index.js';
 import {
@@ -9,6 +8,8 @@ import {
   type RelationColumn,
   type StorageType,
 } from './duckdb.js';
+import { blankSql as blank, resolveMissingMarkers, WHITESPACE_SQL as WHITESPACE } from './storage-relation.js';
+import { readTextHead } from './text-file.js';
 
 /** How a CSV file is parsed. Every option here is part of a dataset version's content hash. */
 export interface CsvOptions {
@@ -18,6 +19,10 @@ export interface CsvOptions {
   readonly missing?: readonly string[];
   /** Whether the first record names the columns; default true. Without it columns are `column0`, `column1`, … */
   readonly header?: boolean;
+  /** One character that quotes a field; default `"`. */
+  readonly quote?: string;
+  /** One character that, inside a quoted field, makes the next character literal; default the quote (doubled). */
+  readonly escape?: string;
 }
 
 // A type alias (not an interface) so that it is assignable to a dataset source's options record.
@@ -25,19 +30,45 @@ export type ResolvedCsvOptions = {
   readonly delimiter: string;
   readonly missing: readonly string[];
   readonly header: boolean;
+  /**
+   * Present only when not `"` (and `escape` only when not the quote): versions imported before
+   * these options existed then keep their content hash.
+   */
+  readonly quote?: string;
+  readonly escape?: string;
 };
 
 export function resolveCsvOptions(options: CsvOptions): ResolvedCsvOptions {
   const delimiter = options.delimiter ?? ',';
-  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+  const quote = options.quote ?? '"';
+  const escape = options.escape ?? quote;
+  if (delimiter.length !== 1 || delimiter === quote || isNewline(delimiter)) {
     throw new KeelError('invalid_argument', `CSV delimiter must be one character other than a quote or newline`, {
       field: 'delimiter',
     });
   }
-  // Sorted and deduplicated: the list is a set, and its spelling must not change the content hash.
-  const missing = [...new Set(options.missing ?? ['', 'NA', '?'])].sort();
-  return { delimiter, missing, header: options.header ?? true };
+  if (quote.length !== 1 || isNewline(quote)) {
+    throw new KeelError('invalid_argument', `CSV quote must be one character other than the delimiter or a newline`, {
+      field: 'quote',
+    });
+  }
+  if (escape.length !== 1 || escape === delimiter || isNewline(escape)) {
+    throw new KeelError('invalid_argument', `CSV escape must be one character other than the delimiter or a newline`, {
+      field: 'escape',
+    });
+  }
+  return {
+    delimiter,
+    missing: resolveMissingMarkers(options.missing),
+    header: options.header ?? true,
+    ...(quote === '"' ? {} : { quote }),
+    ...(escape === quote ? {} : { escape }),
+  };
 }
+
+const isNewline = (c: string): boolean => c === '\n' || c === '\r';
+const quoteOf = (options: ResolvedCsvOptions): string => options.quote ?? '"';
+const escapeOf = (options: ResolvedCsvOptions): string => options.escape ?? quoteOf(options);
 
 /** A CSV file whose columns are named and typed: `select` yields its rows with Keel's types. */
 export interface TypedCsv {
@@ -91,17 +122,12 @@ export async function runCsvStep<T>(path: string, step: () => Promise<T>): Promi
   }
 }
 
-const WHITESPACE = `' ' || chr(9) || chr(10) || chr(13)`;
-
 /** Bits of a value's kind; a column's kinds are OR-ed together in the typing pass. */
 const INTEGER = 1;
 const FLOAT = 2;
 const BOOLEAN = 4;
 const DATETIME = 8;
 const TEXT = 16;
-
-/** The field is missing or blank, testing the cheap conditions first (DuckDB's CASE short-circuits). */
-const blank = (c: string): string => `${c} = '' OR (ascii(${c}) IN (9, 10, 13, 32) AND trim(${c}, ${WHITESPACE}) = '')`;
 
 /**
  * The kind of one field, as pandas would read it: an integer or decimal number (finite; DuckDB's
@@ -157,7 +183,8 @@ function rawCsvRelation(path: string, columnCount: number, options: ResolvedCsvO
   const nullstr = options.missing.length > 0 ? `, nullstr = [${options.missing.map(quotedString).join(', ')}]` : '';
   return (
     `read_csv(${quotedString(path)}, auto_detect = false, columns = {${columns}}, header = ${options.header}, ` +
-    `delim = ${quotedString(options.delimiter)}, quote = '"', escape = '"', comment = '', skip = 0, ` +
+    `delim = ${quotedString(options.delimiter)}, quote = ${quotedString(quoteOf(options))}, ` +
+    `escape = ${quotedString(escapeOf(options))}, comment = '', skip = 0, ` +
     `strict_mode = true${nullstr})`
   );
 }
@@ -169,50 +196,14 @@ async function runCsvQuery(path: string, connection: DuckDBConnection, sql: stri
   });
 }
 
-/** The first 1 MiB is enough for any sane header; the binary check looks at the first 64 KiB. */
-const HEAD_BYTES = 1 << 20;
-const BINARY_PROBE_BYTES = 1 << 16;
-
 /**
  * Column names from the first record (or `column0`… without a header), parsed here rather than
  * by DuckDB so that sniffing can stay off. Also rejects missing, empty and binary files early,
  * with messages that say so rather than DuckDB's.
  */
 async function readColumnNames(path: string, options: ResolvedCsvOptions): Promise<string[]> {
-  const info = await stat(path).catch(() => null);
-  if (!info) throw new KeelError('not_found', `no file at ${path}`, { file: path });
-  if (!info.isFile()) throw new KeelError('invalid_data', `${path} is not a file`, { file: path });
-
-  const handle = await open(path, 'r');
-  let head: Buffer;
-  try {
-    const buffer = Buffer.alloc(Math.min(HEAD_BYTES, info.size));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    head = buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-
-  const nul = head.subarray(0, BINARY_PROBE_BYTES).indexOf(0);
-  if (nul >= 0) {
-    const line = lineAt(head, nul);
-    throw new KeelError('invalid_data', `${path} looks like a binary file, not CSV text (NUL byte on line ${line})`, {
-      file: path,
-      line,
-    });
-  }
-  let text: string;
-  try {
-    // `stream: true` tolerates a character cut in half at the end of the 1 MiB window.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
-  } catch {
-    const line = firstNonUtf8Line(head);
-    throw new KeelError('invalid_data', `${path}, line ${line}: the file is not UTF-8 text`, { file: path, line });
-  }
-  if (text.startsWith('\uFEFF')) text = text.slice(1);
-  if (text.trim() === '') throw new KeelError('invalid_data', `${path} is empty`, { file: path, line: 1 });
-
-  const record = parseFirstRecord(text, options.delimiter, head.length === info.size);
+  const { text, wholeFile } = await readTextHead(path, 'CSV');
+  const record = parseFirstRecord(text, options, wholeFile);
   if (record === 'unterminated') {
     throw new KeelError('invalid_data', `${path}, line 1: a quoted value is never closed`, { file: path, line: 1 });
   }
@@ -225,29 +216,19 @@ async function readColumnNames(path: string, options: ResolvedCsvOptions): Promi
   return options.header ? uniqueNames(record) : record.map((_, j) => `column${j}`);
 }
 
-function firstNonUtf8Line(bytes: Buffer): number {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let start = 0;
-  for (let line = 1; ; line++) {
-    const end = bytes.indexOf(0x0a, start);
-    try {
-      decoder.decode(bytes.subarray(start, end < 0 ? bytes.length : end), { stream: end < 0 });
-    } catch {
-      return line;
-    }
-    if (end < 0) return line;
-    start = end + 1;
-  }
-}
-
-function lineAt(bytes: Buffer, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index; i++) if (bytes[i] === 0x0a) line++;
-  return line;
-}
-
-/** RFC 4180 fields of the first record of `text`, with `"` quotes doubled inside quoted fields. */
-function parseFirstRecord(text: string, delimiter: string, wholeFile: boolean): string[] | 'unterminated' | 'too_long' {
+/**
+ * RFC 4180 fields of the first record of `text`. Inside a quoted field the escape character makes
+ * the next character literal, as DuckDB reads it; when it is the quote itself, a doubled quote is
+ * one quote and a single one closes the field.
+ */
+function parseFirstRecord(
+  text: string,
+  options: ResolvedCsvOptions,
+  wholeFile: boolean,
+): string[] | 'unterminated' | 'too_long' {
+  const { delimiter } = options;
+  const quote = quoteOf(options);
+  const escape = escapeOf(options);
   const fields: string[] = [];
   let field = '';
   let quoted = false;
@@ -255,12 +236,12 @@ function parseFirstRecord(text: string, delimiter: string, wholeFile: boolean): 
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c !== '"') field += c;
-      else if (text[i + 1] === '"') {
-        field += '"';
+      if (c === escape && (escape !== quote || text[i + 1] === quote) && i + 1 < text.length) {
+        field += text[i + 1];
         i++;
-      } else quoted = false;
-    } else if (c === '"' && fieldStart) {
+      } else if (c === quote) quoted = false;
+      else field += c;
+    } else if (c === quote && fieldStart) {
       quoted = true;
       fieldStart = false;
     } else if (c === delimiter) {
@@ -285,7 +266,7 @@ function parseFirstRecord(text: string, delimiter: string, wholeFile: boolean): 
  * Header names made usable as column names: blanks become `column<i>` and repeats get `_1`, `_2`…
  * as DuckDB does. Uniqueness ignores case because DuckDB identifiers do.
  */
-function uniqueNames(header: readonly string[]): string[] {
+export function uniqueNames(header: readonly string[]): string[] {
   const taken = new Set<string>();
   return header.map((raw, j) => {
     const base = raw === '' ? `column${j}` : raw;

@@ -1,8 +1,11 @@
 /**
- * Data: CSV import into content-hashed Parquet dataset versions, reading Parquet and CSV into
- * columnar Tables, profiles, schema inference and validation. DuckDB does the row work.
+ * Data: imports (CSV/TSV, Parquet, JSON/NDJSON files, PostgreSQL queries, HTTP(S) JSON) into
+ * content-hashed Parquet dataset versions, reading Parquet and CSV into columnar Tables,
+ * profiles, schema inference and validation. DuckDB does the row work.
  */
-export { importCsv, type DataStores, type ImportCsvInput, type ImportResult } from './import-csv.js';
+export { importCsv, type ImportCsvInput } from './import-csv.js';
+export { importDataset, type DataStores, type ImportDatasetInput, type ImportResult } from './import-dataset.js';
+export { cleanDataset, type CleanDatasetInput, type CleanResult, type CleaningStepReport } from './clean.js';
 export { readCsvTable, type CsvOptions } from './csv.js';
 export { readTable, type ReadTableOptions } from './read-table.js';
 export {
@@ -23,3 +26,28 @@ export {
   type ValidationReport,
 } from './validate-table.js';
 export { validateRows, type RowProblem, type RowValidation, type ValidatedRow } from './validate-rows.js';
+export { effectiveSchema, type EffectiveSchema } from './effective-schema.js';
+export {
+  formatSchemaFile,
+  parseSchemaFile,
+  readSchemaFile,
+  schemaFileFormat,
+  writeSchemaFile,
+  type SchemaFile,
+  type SchemaFileFormat,
+} from './schema-file.js';
+export {
+  diffDatasetVersions,
+  diffProfiles,
+  diffSchemas,
+  hasChanged,
+  statisticChange,
+  type ColumnStatisticsDiff,
+  type DatasetDiff,
+  type DatasetRef,
+  type SchemaChange,
+  type SchemaChangeKind,
+  type StatisticChange,
+  type ValueRange,
+} from './diff.js';
+export { batchFormat, readBatch, type BatchFormat } from './read-batch.js';

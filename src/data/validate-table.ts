@@ -90,6 +90,7 @@ export function validateTable(table: Table, schema: DataSchema, options: Validat
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const BOOLEAN_TEXT = /^(true|false)$/i;
 const EXAMPLES = 3;
 
 /** Counts of offending values with a few distinct examples, for messages. */
@@ -140,6 +141,8 @@ function checkColumn(column: Column, expected: ColumnSchema, rows: number, maxMi
     if (text === null || text.trim() === '') missing++;
     else if (numericType) {
       if (NUMBER.test(text.trim())) checkNumber(Number(text));
+      // `true`/`false` in a column read as text (other values made it text) are still booleans.
+      else if (expected.type === 'boolean' && BOOLEAN_TEXT.test(text.trim())) continue;
       else mismatch.add(JSON.stringify(text));
     } else if (expected.type === 'datetime' && Number.isNaN(Date.parse(text))) mismatch.add(JSON.stringify(text));
     else if (domain && !domain.has(text)) outOfDomain.add(JSON.stringify(text));

@@ -1,6 +1,7 @@
 import type {
   AliasEvent,
   ArtifactEntry,
+  DataSchema,
   DatasetSummary,
   DatasetVersion,
   Endpoint,
@@ -13,6 +14,8 @@ import type {
   RequestRecord,
   Run,
   RunStatus,
+  SchemaSource,
+  SchemaVersion,
   StepRun,
   MetricPoint,
   TrafficPolicy,
@@ -37,6 +40,24 @@ export interface DatasetStore {
   listDatasets(): Promise<DatasetSummary[]>;
   /** Newest first. */
   listDatasetVersions(dataset: string): Promise<DatasetVersion[]>;
+  /**
+   * Stores a schema of an existing dataset as its next schema version (numbered from 1, atomic
+   * under concurrency). Fails with not_found when the dataset, or the `basedOn` version, does not exist.
+   */
+  createSchemaVersion(input: NewSchemaVersion): Promise<SchemaVersion>;
+  /** A given schema version, or the latest when `version` is omitted; null when absent. */
+  getSchemaVersion(dataset: string, version?: number): Promise<SchemaVersion | null>;
+  /** Newest first; empty when the dataset has none (or does not exist). */
+  listSchemaVersions(dataset: string): Promise<SchemaVersion[]>;
+}
+
+export interface NewSchemaVersion {
+  readonly dataset: string;
+  readonly schema: DataSchema;
+  readonly source: SchemaSource;
+  /** A version number of `dataset`. */
+  readonly basedOn?: number | null;
+  readonly note?: string;
 }
 
 export interface NewRun {

@@ -7,7 +7,7 @@ import type { ColumnProfile, ColumnType, DataProfile } from '../../src/core/inde
 import { importCsv, inferSchema, isCategorical, profileParquet } from '../../src/data/index.js';
 import { LocalArtifactStore, openMetadataStore, type MetadataStore } from '../../src/store/index.js';
 
-/** pandas' statistics of the churn CSV, written by test/fixtures/data/make-profile-fixture.py. */
+/** pandas' statistics of an example CSV, written by test/fixtures/data/make-profile-fixture.py. */
 interface PandasColumn {
   name: string;
   dtype: 'int64' | 'float64' | 'object';
@@ -23,22 +23,60 @@ interface PandasColumn {
   valueCounts?: Record<string, number>;
 }
 
+interface PandasProfile {
+  rows: number;
+  columns: PandasColumn[];
+}
+
+/** The example datasets whose profiles are compared with pandas'. */
+const examples = [
+  {
+    name: 'churn',
+    csv: 'examples/churn/telco_churn.csv',
+    fixture: 'test/fixtures/data/churn-profile.json',
+    numeric: ['SeniorCitizen', 'tenure', 'MonthlyCharges', 'TotalCharges'],
+  },
+  {
+    name: 'bike',
+    csv: 'examples/bike-demand/bike_hour.csv',
+    fixture: 'test/fixtures/data/bike-profile.json',
+    numeric: [
+      'instant',
+      'season',
+      'year',
+      'month',
+      'hour',
+      'holiday',
+      'weekday',
+      'workingday',
+      'weathersit',
+      'temp',
+      'feelingTemp',
+      'humidity',
+      'windspeed',
+      'casual',
+      'registered',
+      'count',
+    ],
+  },
+];
+
 let dir: string;
 let metadata: MetadataStore;
-let profile: DataProfile;
-let pandas: { rows: number; columns: PandasColumn[] };
+const profiles = new Map<string, DataProfile>();
+const pandasProfiles = new Map<string, PandasProfile>();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'keel-profile-test-'));
   metadata = await openMetadataStore('sqlite::memory:');
   const artifacts = new LocalArtifactStore(dir);
-  const { version } = await importCsv(
-    { metadata, artifacts },
-    { dataset: 'churn', path: 'examples/churn/telco_churn.csv' },
-  );
-  profile = await profileParquet(await artifacts.localPath(version.artifact));
-  expect(version.profile).toEqual(profile);
-  pandas = JSON.parse(await readFile('test/fixtures/data/churn-profile.json', 'utf8')) as typeof pandas;
+  for (const example of examples) {
+    const { version } = await importCsv({ metadata, artifacts }, { dataset: example.name, path: example.csv });
+    const profile = await profileParquet(await artifacts.localPath(version.artifact));
+    expect(version.profile).toEqual(profile);
+    profiles.set(example.name, profile);
+    pandasProfiles.set(example.name, JSON.parse(await readFile(example.fixture, 'utf8')) as PandasProfile);
+  }
 });
 
 afterAll(async () => {
@@ -58,7 +96,15 @@ const pandasTypes: Record<PandasColumn['dtype'], ColumnType[]> = {
   object: ['categorical', 'string'],
 };
 
-describe('profileParquet agrees with pandas on the churn data', () => {
+describe.each(examples)('profileParquet agrees with pandas on the $name data', (example) => {
+  let profile: DataProfile;
+  let pandas: PandasProfile;
+  beforeAll(() => {
+    profile = profiles.get(example.name) as DataProfile;
+    pandas = pandasProfiles.get(example.name) as PandasProfile;
+  });
+  const column = (name: string) => profile.columns.find((c) => c.name === name) as ColumnProfile;
+
   test('rows and columns', () => {
     expect(profile.rows).toBe(pandas.rows);
     expect(profile.columns.map((c) => c.name)).toEqual(pandas.columns.map((c) => c.name));
@@ -66,7 +112,7 @@ describe('profileParquet agrees with pandas on the churn data', () => {
 
   test('types, counts, missing values and distinct values, exactly', () => {
     for (const expected of pandas.columns) {
-      const actual = profile.columns.find((c) => c.name === expected.name) as ColumnProfile;
+      const actual = column(expected.name);
       expect(pandasTypes[expected.dtype], expected.name).toContain(actual.type);
       expect({ count: actual.count, missing: actual.missing, distinct: actual.distinct }, expected.name).toEqual({
         count: expected.count,
@@ -78,9 +124,9 @@ describe('profileParquet agrees with pandas on the churn data', () => {
 
   test('min, max, mean, std and quantiles of numeric columns, to 1e-9 relative', () => {
     const numeric = pandas.columns.filter((c) => c.dtype !== 'object');
-    expect(numeric.map((c) => c.name)).toEqual(['SeniorCitizen', 'tenure', 'MonthlyCharges', 'TotalCharges']);
+    expect(numeric.map((c) => c.name)).toEqual(example.numeric);
     for (const expected of numeric) {
-      const actual = profile.columns.find((c) => c.name === expected.name) as ColumnProfile;
+      const actual = column(expected.name);
       for (const stat of ['min', 'max', 'mean', 'std'] as const) {
         expectClose(actual[stat], expected[stat], `${expected.name} ${stat}`);
       }
@@ -93,8 +139,7 @@ describe('profileParquet agrees with pandas on the churn data', () => {
 
   test('histograms are numpy.histogram(values, bins=20)', () => {
     for (const expected of pandas.columns.filter((c) => c.histogram)) {
-      const actual = profile.columns.find((c) => c.name === expected.name) as ColumnProfile;
-      const bins = actual.histogram ?? [];
+      const bins = column(expected.name).histogram ?? [];
       expect(
         bins.map((b) => b.count),
         expected.name,
@@ -106,23 +151,39 @@ describe('profileParquet agrees with pandas on the churn data', () => {
 
   test('categorical columns list every value with its count', () => {
     for (const expected of pandas.columns.filter((c) => c.valueCounts)) {
-      const actual = profile.columns.find((c) => c.name === expected.name) as ColumnProfile;
+      const actual = column(expected.name);
       expect(actual.type, expected.name).toBe('categorical');
       const counts = Object.fromEntries((actual.topValues ?? []).map((v) => [v.value, v.count]));
       expect(counts, expected.name).toEqual(expected.valueCounts);
     }
   });
 
+  test('text columns with many distinct values are string, with their 20 most frequent values', () => {
+    for (const expected of pandas.columns.filter((c) => c.dtype === 'object' && !c.valueCounts)) {
+      const actual = column(expected.name);
+      expect(actual.type, expected.name).toBe('string');
+      expect(actual.topValues, expected.name).toHaveLength(20);
+    }
+  });
+});
+
+describe('profiles of the example datasets', () => {
   test('an identifier column is string, with its 20 top values', () => {
-    const id = profile.columns.find((c) => c.name === 'customerID');
+    const id = profiles.get('churn')?.columns.find((c) => c.name === 'customerID');
     expect(id?.type).toBe('string');
     expect(id?.topValues).toHaveLength(20);
+  });
+
+  test('the bike data: a non-ISO date is text, hours are integers 0–23', () => {
+    const bike = profiles.get('bike') as DataProfile;
+    expect(bike.columns.find((c) => c.name === 'dateday')).toMatchObject({ type: 'string', distinct: 731 });
+    expect(bike.columns.find((c) => c.name === 'hour')).toMatchObject({ type: 'integer', min: 0, max: 23 });
   });
 });
 
 describe('inferSchema', () => {
   test('infers the churn schema: types, nullability, domains and ranges', () => {
-    const schema = inferSchema(profile);
+    const schema = inferSchema(profiles.get('churn') as DataProfile);
     const byName = Object.fromEntries(schema.columns.map((c) => [c.name, c]));
 
     expect(schema.columns).toHaveLength(21);

@@ -1,15 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Column, DataSchema, SignatureColumn, Table } from '../../src/core/index.js';
-import { importCsv, readTable, validateRows, validateTable, type RowValidation } from '../../src/data/index.js';
+import {
+  batchFormat,
+  importCsv,
+  readBatch,
+  readTable,
+  validateRows,
+  validateTable,
+  type RowValidation,
+} from '../../src/data/index.js';
 import { LocalArtifactStore, openMetadataStore, type MetadataStore } from '../../src/store/index.js';
 
 let dir: string;
 let metadata: MetadataStore;
 let churn: Table;
 let schema: DataSchema;
+let parquetPath: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'keel-validate-test-'));
@@ -19,7 +28,8 @@ beforeAll(async () => {
     { metadata, artifacts },
     { dataset: 'churn', path: 'examples/churn/telco_churn.csv' },
   );
-  churn = await readTable(await artifacts.localPath(version.artifact));
+  parquetPath = await artifacts.localPath(version.artifact);
+  churn = await readTable(parquetPath);
   schema = version.schema;
 });
 
@@ -165,6 +175,91 @@ describe('validateTable', () => {
         { column: 'note', kind: 'extra_column', severity: 'warning', message: 'column "note" is not in the schema' },
       ],
     });
+  });
+});
+
+describe('validating a batch file', () => {
+  /**
+   * The churn CSV with four corruptions: Dependents dropped, an unseen Contract, a negative
+   * MonthlyCharges and text in tenure, in different rows. (The file has no quoted fields, so
+   * splitting on commas is exact.)
+   */
+  async function corruptedChurn(delimiter = ','): Promise<string> {
+    const text = await readFile('examples/churn/telco_churn.csv', 'utf8');
+    expect(text).not.toContain('"');
+    const [header, ...lines] = text.trimEnd().split(/\r?\n/);
+    const names = header.split(',');
+    const at = (name: string) => names.indexOf(name);
+    const rows = lines.map((line) => line.split(','));
+    rows[4][at('Contract')] = 'Weekly';
+    rows[8][at('MonthlyCharges')] = '-20.5';
+    rows[12][at('tenure')] = 'twelve';
+    const dropped = at('Dependents');
+    const keep = (fields: string[]) => fields.filter((_, j) => j !== dropped).join(delimiter);
+    const path = join(dir, `churn-corrupted.${delimiter === ',' ? 'csv' : 'tsv'}`);
+    await writeFile(path, [keep(names), ...rows.map(keep)].join('\n') + '\n');
+    return path;
+  }
+
+  const expected = [
+    {
+      column: 'Dependents',
+      kind: 'missing_column',
+      severity: 'error',
+      message: 'column "Dependents" is missing (the schema expects categorical values)',
+    },
+    {
+      column: 'tenure',
+      kind: 'type_mismatch',
+      severity: 'error',
+      message: 'column "tenure": 1 of 7043 values is not an integer, e.g. "twelve"',
+    },
+    {
+      column: 'Contract',
+      kind: 'out_of_domain',
+      severity: 'warning',
+      message: 'column "Contract": 1 of 7043 values is not among the 3 known categories, e.g. "Weekly"',
+    },
+    {
+      column: 'MonthlyCharges',
+      kind: 'out_of_range',
+      severity: 'warning',
+      message: 'column "MonthlyCharges": 1 of 7043 values is outside the range [18.25, 118.75], e.g. -20.5',
+    },
+  ];
+
+  test('a corrupted churn CSV gives exactly one anomaly per corruption', async () => {
+    const batch = await readBatch(await corruptedChurn());
+    const report = validateTable(batch, schema, { idColumn: 'customerID', maxMissingShare: 0.05 });
+    expect(report).toEqual({ ok: false, anomalies: expected });
+  });
+
+  test('TSV is read with a tab delimiter, Parquet as stored', async () => {
+    const tsv = await readBatch(await corruptedChurn('\t'));
+    expect(validateTable(tsv, schema).anomalies).toEqual(expected);
+    const parquet = join(dir, 'churn.parquet');
+    await copyFile(parquetPath, parquet);
+    expect(validateTable(await readBatch(parquet), schema)).toEqual({ ok: true, anomalies: [] });
+  });
+
+  test('the format comes from the extension', () => {
+    expect(['a.csv', 'a.TSV', 'a.parquet'].map(batchFormat)).toEqual(['csv', 'tsv', 'parquet']);
+    expect(() => batchFormat('batch.xlsx')).toThrow(
+      'batch.xlsx: cannot tell the format of a batch from ".xlsx"; use a .csv, .tsv or .parquet file',
+    );
+  });
+
+  test('true and false are booleans in a column read as text', () => {
+    const flags: Table = { rows: 3, columns: [{ name: 'flag', kind: 'string', values: ['true', 'FALSE', 'maybe'] }] };
+    const report = validateTable(flags, { columns: [{ name: 'flag', type: 'boolean', nullable: false }] });
+    expect(report.anomalies).toEqual([
+      {
+        column: 'flag',
+        kind: 'type_mismatch',
+        severity: 'error',
+        message: 'column "flag": 1 of 3 values is not a boolean (0 or 1), e.g. "maybe"',
+      },
+    ]);
   });
 });
 

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KeelError,
+  type DataSchema,
   type ErrorCode,
   type PredictionRecord,
   type RequestRecord,
+  type SchemaSource,
   type StepRun,
   type TrafficPolicy,
 } from '../../src/core/index.js';
@@ -104,6 +106,120 @@ export function runMetadataStoreSuite(harness: MetadataStoreHarness): void {
       const name = unique('concurrent');
       const versions = await Promise.all(range(10).map(() => store.createDatasetVersion(datasetInput(name))));
       expect(versions.map((v) => v.version).sort(byNumber)).toEqual(range(10).map((i) => i + 1));
+    });
+  });
+
+  describe('schema versions', () => {
+    const edited = {
+      columns: [
+        { name: 'tenure', type: 'integer', nullable: false, min: 0, max: 100 },
+        { name: 'contract', type: 'categorical', nullable: true, domain: ['month', 'week', 'year'] },
+      ],
+    } satisfies DataSchema;
+
+    it('numbers the schema versions of each dataset from 1, apart from its dataset versions', async () => {
+      const [churn, fraud] = [unique('churn'), unique('fraud')];
+      const c1 = await store.createDatasetVersion(datasetInput(churn));
+      await store.createDatasetVersion(datasetInput(churn));
+      await store.createDatasetVersion(datasetInput(fraud));
+
+      const first = await store.createSchemaVersion({
+        dataset: churn,
+        schema: c1.schema,
+        source: 'inferred',
+        basedOn: 1,
+      });
+      const second = await store.createSchemaVersion({
+        dataset: churn,
+        schema: edited,
+        source: 'edited',
+        basedOn: 2,
+        note: 'weekly contracts are coming',
+      });
+      const other = await store.createSchemaVersion({ dataset: fraud, schema: edited, source: 'edited' });
+
+      expect(first).toEqual({
+        dataset: churn,
+        version: 1,
+        schema: c1.schema,
+        source: 'inferred',
+        basedOn: 1,
+        note: '',
+        createdAt: isoTimestamp,
+      });
+      expect(second).toMatchObject({ version: 2, schema: edited, source: 'edited', basedOn: 2 });
+      expect(second.note).toBe('weekly contracts are coming');
+      expect(other).toMatchObject({ dataset: fraud, version: 1, basedOn: null, note: '' });
+      // Dataset versions keep their own numbering.
+      expect((await store.createDatasetVersion(datasetInput(churn))).version).toBe(3);
+    });
+
+    it('gets a given schema version, the latest when none is given, null when absent; lists newest first', async () => {
+      const name = unique('ds');
+      await store.createDatasetVersion(datasetInput(name));
+      expect(await store.getSchemaVersion(name)).toBeNull();
+      expect(await store.listSchemaVersions(name)).toEqual([]);
+
+      const s1 = await store.createSchemaVersion({ dataset: name, schema: edited, source: 'edited' });
+      const s2 = await store.createSchemaVersion({ dataset: name, schema: { columns: [] }, source: 'inferred' });
+
+      expect(await store.getSchemaVersion(name, 1)).toEqual(s1);
+      expect(await store.getSchemaVersion(name)).toEqual(s2);
+      expect(await store.getSchemaVersion(name, 3)).toBeNull();
+      expect(await store.getSchemaVersion(unique('missing'))).toBeNull();
+      expect(await store.listSchemaVersions(name)).toEqual([s2, s1]);
+      expect(await store.listSchemaVersions(unique('missing'))).toEqual([]);
+    });
+
+    it('refuses a schema for a dataset or dataset version that does not exist, storing nothing', async () => {
+      const name = unique('ds');
+      const missingDataset = await keelError(
+        store.createSchemaVersion({ dataset: name, schema: edited, source: 'edited' }),
+        'not_found',
+      );
+      expect(missingDataset.details).toMatchObject({ field: 'dataset' });
+
+      await store.createDatasetVersion(datasetInput(name));
+      const missingVersion = await keelError(
+        store.createSchemaVersion({ dataset: name, schema: edited, source: 'edited', basedOn: 2 }),
+        'not_found',
+      );
+      expect(missingVersion.details).toMatchObject({ field: 'basedOn' });
+      expect(await store.listSchemaVersions(name)).toEqual([]);
+      // The refused attempt used no number.
+      expect((await store.createSchemaVersion({ dataset: name, schema: edited, source: 'edited' })).version).toBe(1);
+    });
+
+    it('refuses a bad source, schema or basedOn with invalid_argument, naming the field', async () => {
+      const name = unique('ds');
+      await store.createDatasetVersion(datasetInput(name));
+      const bad = [
+        [{ source: 'guessed' as SchemaSource }, 'source'],
+        [{ schema: {} as DataSchema }, 'schema.columns'],
+        [{ basedOn: 0 }, 'basedOn'],
+        [{ basedOn: 1.5 }, 'basedOn'],
+        [{ dataset: '' }, 'dataset'],
+      ] as const;
+      for (const [overrides, field] of bad) {
+        const error = await keelError(
+          store.createSchemaVersion({ dataset: name, schema: edited, source: 'edited', ...overrides }),
+          'invalid_argument',
+        );
+        expect(error.details, field).toMatchObject({ field });
+      }
+      expect(await store.listSchemaVersions(name)).toEqual([]);
+    });
+
+    it('numbers concurrent edits of one dataset 1 to 10 without gaps or duplicates', async () => {
+      const name = unique('concurrent');
+      await store.createDatasetVersion(datasetInput(name));
+      const versions = await Promise.all(
+        range(10).map((i) =>
+          store.createSchemaVersion({ dataset: name, schema: edited, source: 'edited', note: `${i}` }),
+        ),
+      );
+      expect(versions.map((v) => v.version).sort(byNumber)).toEqual(range(10).map((i) => i + 1));
+      expect((await store.listSchemaVersions(name)).map((v) => v.version)).toEqual(range(10).map((i) => 10 - i));
     });
   });
 

@@ -1,37 +1,46 @@
 import type { Command } from 'commander';
 import { invalidArgument, notFound, type DatasetVersion } from '../../core/index.js';
-import { importCsv } from '../../data/index.js';
+import { importDataset } from '../../data/index.js';
 import { openWorkspace, type Workspace } from '../../server/index.js';
 import { fmtNumber, formatTable, printJson } from '../output.js';
+import { importSourceOf, type ImportFlags } from './import-source.js';
+import { registerDataDiffCommand } from './data-diff.js';
+import { registerDataSchemaCommand } from './data-schema.js';
+import { registerDataShowCommand } from './data-show.js';
+import { registerDataValidateCommand } from './data-validate.js';
 
 export function registerDataCommands(program: Command): void {
-  const data = program.command('data').description('Datasets: import, list, profile');
+  const data = program.command('data').description('Datasets: import, list, show, profile, schema, validate, diff');
 
   data
     .command('import')
     .description(
-      'Import a CSV file as a new immutable dataset version (identical content returns the existing version)',
+      'Import a file (csv, tsv, parquet, json, ndjson), an http(s) JSON endpoint or a PostgreSQL query as a new immutable dataset version (identical content returns the existing version)',
     )
-    .argument('<file>', 'CSV file')
+    .argument('[source]', 'a file, or an http(s) URL answering a JSON array of records')
     .requiredOption('--name <dataset>', 'dataset name (lowercase letters, digits, - and _)')
-    .option('--delimiter <char>', 'field delimiter', ',')
-    .option('--missing <markers>', 'comma-separated markers of missing values', '"",NA,?')
+    .option('--format <format>', 'csv | tsv | parquet | json | ndjson (default: from the file extension)')
+    .option('--delimiter <char>', 'CSV field delimiter (default: "," for csv, a tab for tsv)')
+    .option('--quote <char>', 'CSV quote character (default: ")')
+    .option('--escape <char>', 'CSV escape character inside quotes (default: the quote, doubled)')
+    .option('--no-header', 'the first CSV record is data; columns are named column0, column1, …')
+    .option('--missing <markers>', 'comma-separated values read as missing in text columns (default: "",NA,?)')
+    .option('--postgres <url>', 'import the result of --query from this PostgreSQL (postgres://user@host:5432/db)')
+    .option('--query <sql>', 'the SELECT to import with --postgres')
+    .option('--records-path <path>', 'for a URL answering an object: where its array of records is, e.g. data.items')
+    .option('--http-header <header>', 'for a URL: a request header, "Name: value" (repeatable)', collect)
+    .option('--timeout <seconds>', 'for a URL: how long the download may take (default: 30)')
     .option('--json', 'print JSON')
-    .action(async (file: string, options: { name: string; delimiter: string; missing: string; json?: boolean }) => {
+    .action(async (target: string | undefined, options: ImportFlags & { name: string; json?: boolean }) => {
       if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(options.name)) {
         throw invalidArgument(
           `--name "${options.name}" is not a dataset name: use lowercase letters, digits, - and _`,
           { field: '--name' },
         );
       }
-      const missing = options.missing.split(',').map((m) => (m === '""' ? '' : m));
+      const source = importSourceOf(target, options);
       await withWorkspace(async (ws) => {
-        const { version, created } = await importCsv(ws, {
-          dataset: options.name,
-          path: file,
-          delimiter: options.delimiter,
-          missing,
-        });
+        const { version, created } = await importDataset(ws, { dataset: options.name, source });
         const summary = {
           dataset: version.dataset,
           version: version.version,
@@ -109,6 +118,16 @@ export function registerDataCommands(program: Command): void {
         );
       });
     });
+
+  registerDataShowCommand(data);
+  registerDataSchemaCommand(data);
+  registerDataValidateCommand(data);
+  registerDataDiffCommand(data);
+}
+
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 async function withWorkspace(fn: (ws: Workspace) => Promise<void>): Promise<void> {

@@ -10,6 +10,7 @@ import type { DialectCapabilities, SqlBackend } from './dialects.js';
 export function keelMigrations(capabilities: DialectCapabilities): Record<string, Migration> {
   return {
     '0001_initial': { up: (db) => createInitialSchema(db, capabilities) },
+    '0002_schema_versions': { up: (db) => createSchemaVersions(db) },
   };
 }
 
@@ -257,6 +258,34 @@ async function createInitialSchema(db: Kysely<unknown>, capabilities: DialectCap
     .addColumn('at', 'text', (c) => c.notNull())
     .execute();
   await schema.createIndex('requests_endpoint_at_idx').on('requests').columns(['endpoint', 'at']).execute();
+}
+
+/**
+ * Stored, numbered schemas per dataset. `datasets.latest_schema_version` is their numbering
+ * counter, as `latest_version` is for dataset versions; `based_on` names a version of the same
+ * dataset.
+ */
+async function createSchemaVersions(db: Kysely<unknown>): Promise<void> {
+  const { schema } = db;
+  await schema
+    .alterTable('datasets')
+    .addColumn('latest_schema_version', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await schema
+    .createTable('schema_versions')
+    .addColumn('dataset', 'text', (c) => c.notNull().references('datasets.name'))
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('schema', 'text', (c) => c.notNull())
+    .addColumn('source', 'text', (c) => c.notNull())
+    .addColumn('based_on', 'integer')
+    .addColumn('note', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('schema_versions_pkey', ['dataset', 'version'])
+    .addForeignKeyConstraint('schema_versions_based_on_fkey', ['dataset', 'based_on'], 'dataset_versions', [
+      'dataset',
+      'version',
+    ])
+    .execute();
 }
 
 /**

@@ -11,6 +11,7 @@ import type {
   PredictionRecord,
   RequestRecord,
   Run,
+  SchemaVersion,
   StepRun,
 } from '../../core/index.js';
 import type {
@@ -26,6 +27,7 @@ import type {
   RunParamRow,
   RunParamsTable,
   RunRow,
+  SchemaVersionRow,
   StepRunRow,
 } from './schema.js';
 
@@ -50,6 +52,18 @@ export function toDatasetVersion(row: DatasetVersionRow): DatasetVersion {
     columns: parseJson(row.columns),
     schema: parseJson(row.schema),
     profile: parseJson(row.profile),
+    createdAt: row.created_at,
+  };
+}
+
+export function toSchemaVersion(row: SchemaVersionRow): SchemaVersion {
+  return {
+    dataset: row.dataset,
+    version: row.version,
+    schema: parseJson(row.schema),
+    source: row.source,
+    basedOn: row.based_on,
+    note: row.note,
     createdAt: row.created_at,
   };
 }

@@ -1,5 +1,5 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
-import type { PipelineRun, RunStatus, StepStatus } from '../../core/index.js';
+import type { PipelineRun, RunStatus, SchemaSource, StepStatus } from '../../core/index.js';
 
 /**
  * The tables of the metadata store, as Kysely sees them. Nothing outside `store/sql` uses these
@@ -13,6 +13,7 @@ import type { PipelineRun, RunStatus, StepStatus } from '../../core/index.js';
 export interface KeelDatabase {
   datasets: DatasetsTable;
   dataset_versions: DatasetVersionsTable;
+  schema_versions: SchemaVersionsTable;
   runs: RunsTable;
   run_params: RunParamsTable;
   run_metrics: RunMetricsTable;
@@ -32,10 +33,14 @@ export interface KeelDatabase {
   requests: RequestsTable;
 }
 
-/** The parent row of a dataset's versions; `latest_version` is the numbering counter. */
+/**
+ * The parent row of a dataset's versions; `latest_version` numbers dataset versions and
+ * `latest_schema_version` numbers stored schemas.
+ */
 export interface DatasetsTable {
   name: string;
   latest_version: number;
+  latest_schema_version: Generated<number>;
   created_at: string;
 }
 
@@ -50,6 +55,16 @@ export interface DatasetVersionsTable {
   columns: string;
   schema: string;
   profile: string;
+  created_at: string;
+}
+
+export interface SchemaVersionsTable {
+  dataset: string;
+  version: number;
+  schema: string;
+  source: SchemaSource;
+  based_on: number | null;
+  note: string;
   created_at: string;
 }
 
@@ -203,6 +218,7 @@ export interface RequestsTable {
 }
 
 export type DatasetVersionRow = Selectable<DatasetVersionsTable>;
+export type SchemaVersionRow = Selectable<SchemaVersionsTable>;
 export type RunRow = Selectable<RunsTable>;
 export type RunParamRow = Selectable<RunParamsTable>;
 export type MetricRow = Selectable<RunMetricsTable>;

@@ -18,6 +18,7 @@ import {
   type RequestRecord,
   type Run,
   type RunStatus,
+  type SchemaVersion,
   type StepRun,
   type TrafficPolicy,
 } from '../../core/index.js';
@@ -27,6 +28,7 @@ import type {
   NewDatasetVersion,
   NewModelVersion,
   NewRun,
+  NewSchemaVersion,
   PredictionQuery,
   RunBatch,
   RunQuery,
@@ -48,6 +50,7 @@ import {
   toPrediction,
   toRequest,
   toRun,
+  toSchemaVersion,
   toStepRun,
 } from './row-mappers.js';
 import type { KeelDatabase, RunMetricsTable, RunRow } from './schema.js';
@@ -173,6 +176,75 @@ export class SqlMetadataStore implements MetadataStore {
       .orderBy('version', 'desc')
       .execute();
     return rows.map(toDatasetVersion);
+  }
+
+  async createSchemaVersion(input: NewSchemaVersion): Promise<SchemaVersion> {
+    requireName(input.dataset, 'dataset');
+    if (input.source !== 'inferred' && input.source !== 'edited') {
+      throw new KeelError('invalid_argument', `source must be "inferred" or "edited", not "${String(input.source)}".`, {
+        field: 'source',
+      });
+    }
+    if (!Array.isArray(input.schema?.columns)) {
+      throw new KeelError('invalid_argument', 'schema must have a list of columns.', { field: 'schema.columns' });
+    }
+    const basedOn = input.basedOn ?? null;
+    if (basedOn !== null && !(Number.isSafeInteger(basedOn) && basedOn >= 1)) {
+      throw new KeelError('invalid_argument', `basedOn must be a dataset version number, not ${String(basedOn)}.`, {
+        field: 'basedOn',
+      });
+    }
+    return this.#transaction(async (trx) => {
+      const counter = await trx
+        .updateTable('datasets')
+        .set((eb) => ({ latest_schema_version: eb('latest_schema_version', '+', 1) }))
+        .where('name', '=', input.dataset)
+        .returning('latest_schema_version')
+        .executeTakeFirst();
+      if (!counter) throw notFound(`Dataset "${input.dataset}" does not exist.`, { field: 'dataset' });
+      if (basedOn !== null) {
+        const based = await trx
+          .selectFrom('dataset_versions')
+          .select('version')
+          .where('dataset', '=', input.dataset)
+          .where('version', '=', basedOn)
+          .executeTakeFirst();
+        if (!based) throw notFound(`Dataset "${input.dataset}" has no version ${basedOn}.`, { field: 'basedOn' });
+      }
+      const row = {
+        dataset: input.dataset,
+        version: counter.latest_schema_version,
+        schema: JSON.stringify(input.schema),
+        source: input.source,
+        based_on: basedOn,
+        note: input.note ?? '',
+        created_at: now(),
+      };
+      await trx.insertInto('schema_versions').values(row).execute();
+      return toSchemaVersion(row);
+    });
+  }
+
+  async getSchemaVersion(dataset: string, version?: number): Promise<SchemaVersion | null> {
+    const row = await this.#db
+      .selectFrom('schema_versions')
+      .selectAll()
+      .where('dataset', '=', dataset)
+      .$if(version !== undefined, (qb) => qb.where('version', '=', version as number))
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toSchemaVersion(row) : null;
+  }
+
+  async listSchemaVersions(dataset: string): Promise<SchemaVersion[]> {
+    const rows = await this.#db
+      .selectFrom('schema_versions')
+      .selectAll()
+      .where('dataset', '=', dataset)
+      .orderBy('version', 'desc')
+      .execute();
+    return rows.map(toSchemaVersion);
   }
 
   // -------------------------------------------------------------------------------------------
