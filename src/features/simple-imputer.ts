@@ -1,154 +1,197 @@
 import { KeelError, type Column, type Table } from '../core/index.js';
 import {
+  resolveTransformParams,
+  tparam,
+  withJSONParams,
+  type Resolved,
+  type TransformParamSpecs,
+} from './transform-params.js';
+import {
   columnOf,
-  incompatible,
-  jsonArray,
+  jsonColumns,
   jsonNumber,
   jsonObject,
   jsonOneOf,
   jsonString,
+  jsonStrings,
   notFitted,
   recordNumber,
   type FeatureRecord,
   type Transform,
+  type TransformInput,
   type TransformJSON,
 } from './transform.js';
 
 export type ImputeStrategy = 'mean' | 'median' | 'most_frequent' | 'constant';
-const STRATEGIES: readonly ImputeStrategy[] = ['mean', 'median', 'most_frequent', 'constant'];
 
 export interface SimpleImputerParams {
   /** Default `mean`. `mean` and `median` need numeric columns. */
   readonly strategy?: ImputeStrategy;
-  /** The `constant` fill; default 0 for numeric columns and `"missing"` for text, as in scikit-learn. */
-  readonly fillValue?: number | string;
+  /** The `constant` fill; null (default) is 0 for numeric columns and `"missing"` for text. */
+  readonly fillValue?: number | string | null;
+  /** Also output a 0/1 column `NAME_missing` for each column that had missing values at fit time. */
+  readonly addIndicator?: boolean;
 }
+
+const specs: TransformParamSpecs<SimpleImputerParams> = {
+  strategy: tparam.oneOf('mean', ['mean', 'median', 'most_frequent', 'constant']),
+  fillValue: tparam.custom<number | string | null>(
+    null,
+    'a number, a string or null',
+    (v): v is number | string | null => v === null || typeof v === 'string' || Number.isFinite(v),
+  ),
+  addIndicator: tparam.boolean(false),
+};
 
 type ImputerColumn =
   | { readonly name: string; readonly kind: 'number'; readonly fill: number }
   | { readonly name: string; readonly kind: 'string'; readonly fill: string };
 
+interface ImputerState {
+  readonly columns: readonly ImputerColumn[];
+  /** Columns that had missing values at fit time and so get an indicator (with `addIndicator`). */
+  readonly indicators: readonly string[];
+}
+
 /** The per-value functions both paths share. */
 export const fillNumber = (value: number, fill: number): number => (Number.isNaN(value) ? fill : value);
 export const fillText = (value: string | null, fill: string): string => (value === null ? fill : value);
+export const missingNumber = (value: number): number => (Number.isNaN(value) ? 1 : 0);
+export const missingText = (value: string | null): number => (value === null ? 1 : 0);
 
-/** Replaces missing values with a per-column statistic learned at fit time (scikit-learn's SimpleImputer). */
+/** Name of the missing-value indicator of `column`. */
+export const indicatorName = (column: string): string => `${column}_missing`;
+
+/**
+ * Replaces missing values with a per-column statistic learned at fit time, as scikit-learn's
+ * SimpleImputer: the mean or median (numeric columns), the most frequent value (ties go to the
+ * smallest), or a constant. With `addIndicator`, the imputed columns are followed by one 0/1
+ * column `NAME_missing` for each column that had missing values in training (scikit-learn's
+ * `add_indicator`, features="missing-only").
+ */
 export class SimpleImputer implements Transform {
   readonly type = 'SimpleImputer';
-  readonly strategy: ImputeStrategy;
-  readonly fillValue: number | string | undefined;
-  private columns: readonly ImputerColumn[] | null = null;
+  readonly params: Resolved<SimpleImputerParams>;
+  private state: ImputerState | null = null;
 
   constructor(params: SimpleImputerParams = {}) {
-    this.strategy = params.strategy ?? 'mean';
-    this.fillValue = params.fillValue;
+    this.params = resolveTransformParams(this.type, specs, params);
+  }
+
+  get strategy(): ImputeStrategy {
+    return this.params.strategy;
+  }
+
+  get input(): TransformInput {
+    return this.strategy === 'mean' || this.strategy === 'median' ? 'number' : 'any';
   }
 
   fit(table: Table): this {
-    this.columns = table.columns.map((column) => this.learn(column));
+    this.state = null;
+    this.state = {
+      columns: table.columns.map((column) => this.learn(column)),
+      indicators: this.params.addIndicator
+        ? table.columns
+            .filter((c) => (c.kind === 'number' ? c.values.some(Number.isNaN) : c.values.includes(null)))
+            .map((c) => c.name)
+        : [],
+    };
     return this;
   }
 
   transform(table: Table): Table {
-    const fitted = this.fitted();
-    return {
-      rows: table.rows,
-      columns: fitted.map((state): Column => {
-        const column = columnOf(table, state.name, this.type);
-        if (state.kind === 'number') {
-          if (column.kind !== 'number') throw kindChanged(state.name, 'numeric');
-          const values = new Float64Array(table.rows);
-          for (let i = 0; i < table.rows; i++) values[i] = fillNumber(column.values[i], state.fill);
-          return { name: state.name, kind: 'number', values };
-        }
-        if (column.kind !== 'string') throw kindChanged(state.name, 'text');
-        const values = new Array<string>(table.rows);
-        for (let i = 0; i < table.rows; i++) values[i] = fillText(column.values[i], state.fill);
-        return { name: state.name, kind: 'string', values };
-      }),
-    };
+    const { columns, indicators } = this.fitted();
+    const out = columns.map((state): Column => {
+      const column = columnOf(table, state.name, this.type);
+      if (state.kind === 'number') {
+        if (column.kind !== 'number') throw kindChanged(state.name, 'numeric');
+        const values = new Float64Array(table.rows);
+        for (let i = 0; i < table.rows; i++) values[i] = fillNumber(column.values[i], state.fill);
+        return { name: state.name, kind: 'number', values };
+      }
+      if (column.kind !== 'string') throw kindChanged(state.name, 'text');
+      const values = new Array<string>(table.rows);
+      for (let i = 0; i < table.rows; i++) values[i] = fillText(column.values[i], state.fill);
+      return { name: state.name, kind: 'string', values };
+    });
+    for (const name of indicators) {
+      const column = columnOf(table, name, this.type);
+      const values = new Float64Array(table.rows);
+      if (column.kind === 'number') for (let i = 0; i < table.rows; i++) values[i] = missingNumber(column.values[i]);
+      else for (let i = 0; i < table.rows; i++) values[i] = missingText(column.values[i]);
+      out.push({ name: indicatorName(name), kind: 'number', values });
+    }
+    return { rows: table.rows, columns: out };
   }
 
   transformRecord(record: Readonly<FeatureRecord>): FeatureRecord {
+    const { columns, indicators } = this.fitted();
     const out: FeatureRecord = {};
-    for (const state of this.fitted()) {
+    for (const state of columns) {
       if (state.kind === 'number') out[state.name] = fillNumber(recordNumber(record, state.name), state.fill);
-      else {
-        const value = record[state.name] ?? null;
-        if (typeof value === 'number') throw kindChanged(state.name, 'text');
-        out[state.name] = fillText(value, state.fill);
-      }
+      else out[state.name] = fillText(recordText(record, state.name), state.fill);
+    }
+    for (const name of indicators) {
+      const value = record[name] ?? null;
+      out[indicatorName(name)] = typeof value === 'number' ? missingNumber(value) : missingText(value);
     }
     return out;
   }
 
   inputNames(): string[] {
-    return this.fitted().map((c) => c.name);
+    return this.fitted().columns.map((c) => c.name);
   }
 
   outputNames(): string[] {
-    return this.inputNames();
+    const { columns, indicators } = this.fitted();
+    return [...columns.map((c) => c.name), ...indicators.map(indicatorName)];
   }
 
   toJSON(): TransformJSON {
-    return {
-      type: this.type,
-      params: { strategy: this.strategy, ...(this.fillValue === undefined ? {} : { fillValue: this.fillValue }) },
-      state: this.columns && { columns: this.columns },
-    };
+    return { type: this.type, params: this.params, state: this.state };
   }
 
   static fromJSON(json: TransformJSON, path = 'SimpleImputer'): SimpleImputer {
-    const params = jsonObject(json.params, `${path}.params`);
-    const fillValue = params.fillValue;
-    if (fillValue !== undefined && typeof fillValue !== 'number' && typeof fillValue !== 'string') {
-      throw incompatible(`${path}.params.fillValue`, 'a number or a string');
-    }
-    const imputer = new SimpleImputer({
-      strategy: jsonOneOf(params.strategy, STRATEGIES, `${path}.params.strategy`),
-      fillValue,
-    });
+    const imputer = withJSONParams(path, () => new SimpleImputer(json.params));
     if (json.state !== null) {
-      const columns = jsonArray(jsonObject(json.state, `${path}.state`).columns, `${path}.state.columns`);
-      imputer.columns = columns.map((value, i): ImputerColumn => {
-        const at = `${path}.state.columns[${i}]`;
-        const c = jsonObject(value, at);
+      const columns = jsonColumns(json.state, path, (c, at): ImputerColumn => {
         const name = jsonString(c.name, `${at}.name`);
         return jsonOneOf(c.kind, ['number', 'string'] as const, `${at}.kind`) === 'number'
           ? { name, kind: 'number', fill: jsonNumber(c.fill, `${at}.fill`) }
           : { name, kind: 'string', fill: jsonString(c.fill, `${at}.fill`) };
       });
+      const indicators = jsonStrings(jsonObject(json.state, `${path}.state`).indicators, `${path}.state.indicators`);
+      imputer.state = { columns, indicators };
     }
     return imputer;
   }
 
-  private fitted(): readonly ImputerColumn[] {
-    if (!this.columns) throw notFitted(this.type);
-    return this.columns;
+  private fitted(): ImputerState {
+    if (!this.state) throw notFitted(this.type);
+    return this.state;
   }
 
   private learn(column: Column): ImputerColumn {
     const { name } = column;
-    if (this.strategy === 'constant') {
+    const { strategy, fillValue } = this.params;
+    if (strategy === 'constant') {
       if (column.kind === 'number') {
-        if (typeof this.fillValue === 'string') {
+        if (typeof fillValue === 'string') {
           throw new KeelError(
             'invalid_argument',
-            `SimpleImputer: fill value "${this.fillValue}" for numeric column "${name}" is text`,
-            { field: name },
+            `SimpleImputer: fill value "${fillValue}" for numeric column "${name}" is text`,
+            { field: 'fillValue' },
           );
         }
-        return { name, kind: 'number', fill: this.fillValue ?? 0 };
+        return { name, kind: 'number', fill: fillValue ?? 0 };
       }
-      return { name, kind: 'string', fill: this.fillValue === undefined ? 'missing' : String(this.fillValue) };
+      return { name, kind: 'string', fill: fillValue === null ? 'missing' : String(fillValue) };
     }
     if (column.kind === 'string') {
-      if (this.strategy !== 'most_frequent') {
-        throw new KeelError(
-          'invalid_data',
-          `SimpleImputer: cannot take the ${this.strategy} of text column "${name}"`,
-          { field: name },
-        );
+      if (strategy !== 'most_frequent') {
+        throw new KeelError('invalid_data', `SimpleImputer: cannot take the ${strategy} of text column "${name}"`, {
+          field: name,
+        });
       }
       return {
         name,
@@ -160,8 +203,8 @@ export class SimpleImputer implements Transform {
       };
     }
     const present = column.values.filter((v) => !Number.isNaN(v));
-    if (present.length === 0) throw noValues(name, this.strategy);
-    switch (this.strategy) {
+    if (present.length === 0) throw noValues(name, strategy);
+    switch (strategy) {
       case 'mean':
         return { name, kind: 'number', fill: mean(present) };
       case 'median':
@@ -170,6 +213,12 @@ export class SimpleImputer implements Transform {
         return { name, kind: 'number', fill: mostFrequent(Array.from(present), name) };
     }
   }
+}
+
+function recordText(record: Readonly<FeatureRecord>, name: string): string | null {
+  const value = record[name] ?? null;
+  if (typeof value === 'number') throw kindChanged(name, 'text');
+  return value;
 }
 
 function mean(values: Float64Array): number {

@@ -1,16 +1,35 @@
-import { KeelError, type Column, type Table } from '../core/index.js';
+import type { Column, Table } from '../core/index.js';
 import {
-  columnOf,
-  jsonArray,
+  resolveTransformParams,
+  tparam,
+  withJSONParams,
+  type Resolved,
+  type TransformParamSpecs,
+} from './transform-params.js';
+import {
+  jsonColumns,
   jsonNumber,
-  jsonObject,
   jsonString,
+  noValues,
   notFitted,
+  numericValues,
   recordNumber,
   type FeatureRecord,
   type Transform,
   type TransformJSON,
 } from './transform.js';
+
+export interface StandardScalerParams {
+  /** Centre on the mean (default true). */
+  readonly withMean?: boolean;
+  /** Divide by the standard deviation (default true). */
+  readonly withStd?: boolean;
+}
+
+const specs: TransformParamSpecs<StandardScalerParams> = {
+  withMean: tparam.boolean(true),
+  withStd: tparam.boolean(true),
+};
 
 interface ScalerColumn {
   readonly name: string;
@@ -28,10 +47,17 @@ export const standardize = (value: number, mean: number, scale: number): number 
  */
 export class StandardScaler implements Transform {
   readonly type = 'StandardScaler';
+  readonly input = 'number';
+  readonly params: Resolved<StandardScalerParams>;
   private columns: readonly ScalerColumn[] | null = null;
 
+  constructor(params: StandardScalerParams = {}) {
+    this.params = resolveTransformParams(this.type, specs, params);
+  }
+
   fit(table: Table): this {
-    this.columns = table.columns.map((column) => learn(column));
+    this.columns = null;
+    this.columns = table.columns.map((column) => this.learn(table, column));
     return this;
   }
 
@@ -39,10 +65,9 @@ export class StandardScaler implements Transform {
     return {
       rows: table.rows,
       columns: this.fitted().map((state): Column => {
-        const column = columnOf(table, state.name, this.type);
-        if (column.kind !== 'number') throw notNumeric(state.name);
+        const input = numericValues(table, state.name, this.type);
         const values = new Float64Array(table.rows);
-        for (let i = 0; i < table.rows; i++) values[i] = standardize(column.values[i], state.mean, state.scale);
+        for (let i = 0; i < table.rows; i++) values[i] = standardize(input[i], state.mean, state.scale);
         return { name: state.name, kind: 'number', values };
       }),
     };
@@ -65,22 +90,17 @@ export class StandardScaler implements Transform {
   }
 
   toJSON(): TransformJSON {
-    return { type: this.type, params: {}, state: this.columns && { columns: this.columns } };
+    return { type: this.type, params: this.params, state: this.columns && { columns: this.columns } };
   }
 
   static fromJSON(json: TransformJSON, path = 'StandardScaler'): StandardScaler {
-    const scaler = new StandardScaler();
+    const scaler = withJSONParams(path, () => new StandardScaler(json.params));
     if (json.state !== null) {
-      const columns = jsonArray(jsonObject(json.state, `${path}.state`).columns, `${path}.state.columns`);
-      scaler.columns = columns.map((value, i) => {
-        const at = `${path}.state.columns[${i}]`;
-        const c = jsonObject(value, at);
-        return {
-          name: jsonString(c.name, `${at}.name`),
-          mean: jsonNumber(c.mean, `${at}.mean`),
-          scale: jsonNumber(c.scale, `${at}.scale`),
-        };
-      });
+      scaler.columns = jsonColumns(json.state, path, (c, at) => ({
+        name: jsonString(c.name, `${at}.name`),
+        mean: jsonNumber(c.mean, `${at}.mean`),
+        scale: jsonNumber(c.scale, `${at}.scale`),
+      }));
     }
     return scaler;
   }
@@ -89,29 +109,25 @@ export class StandardScaler implements Transform {
     if (!this.columns) throw notFitted(this.type);
     return this.columns;
   }
-}
 
-function learn(column: Column): ScalerColumn {
-  if (column.kind !== 'number') throw notNumeric(column.name);
-  let n = 0;
-  let sum = 0;
-  for (const x of column.values) {
-    if (Number.isNaN(x)) continue;
-    n++;
-    sum += x;
+  private learn(table: Table, column: Column): ScalerColumn {
+    const values = numericValues(table, column.name, this.type);
+    let n = 0;
+    let sum = 0;
+    for (const x of values) {
+      if (Number.isNaN(x)) continue;
+      n++;
+      sum += x;
+    }
+    if (n === 0) throw noValues(this.type, column.name);
+    const mean = sum / n;
+    let squares = 0;
+    for (const x of values) if (!Number.isNaN(x)) squares += (x - mean) * (x - mean);
+    const std = Math.sqrt(squares / n);
+    return {
+      name: column.name,
+      mean: this.params.withMean ? mean : 0,
+      scale: this.params.withStd && std !== 0 ? std : 1,
+    };
   }
-  if (n === 0) {
-    throw new KeelError('invalid_data', `StandardScaler: column "${column.name}" has no values`, {
-      field: column.name,
-    });
-  }
-  const mean = sum / n;
-  let squares = 0;
-  for (const x of column.values) if (!Number.isNaN(x)) squares += (x - mean) * (x - mean);
-  const std = Math.sqrt(squares / n);
-  return { name: column.name, mean, scale: std === 0 ? 1 : std };
-}
-
-function notNumeric(name: string): KeelError {
-  return new KeelError('invalid_data', `StandardScaler: column "${name}" is not numeric`, { field: name });
 }

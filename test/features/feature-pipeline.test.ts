@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { rowAt, type Table } from '../../src/core/index.js';
+import { rowAt, type DenseMatrix, type Table } from '../../src/core/index.js';
 import { readCsvTable } from '../../src/data/index.js';
 import { FeaturePipeline, type FeaturePipelineConfig } from '../../src/features/index.js';
 
@@ -154,17 +156,67 @@ describe('FeaturePipeline contract', () => {
   });
 
   test('fromJSON refuses other formats and tampered state', () => {
-    expect(() => FeaturePipeline.fromJSON({ format: 'other' })).toThrow(/not a version 1 Keel feature pipeline/);
+    expect(() => FeaturePipeline.fromJSON({ format: 'other' })).toThrow(
+      /not a Keel feature pipeline of version 1 or 2 \(format other/,
+    );
     const json = JSON.parse(JSON.stringify(pipeline.toJSON())) as { featureNames: string[] };
     json.featureNames.pop();
     expect(() => FeaturePipeline.fromJSON(json)).toThrow(/\$\.featureNames should be/);
 
     const renamed = JSON.parse(JSON.stringify(pipeline.toJSON())) as {
-      branches: Array<{ steps: Array<{ state: { columns: Array<{ name: string }> } }> }>;
+      steps: Array<{ transforms: Array<{ state: { columns: Array<{ name: string }> } }> }>;
     };
+    renamed.steps[0].transforms[1].state.columns[0].name = 'renamed';
+    expect(() => FeaturePipeline.fromJSON(renamed)).toThrow(
+      'feature pipeline JSON: $.steps[0].transforms[1].state should be fitted on tenure, MonthlyCharges, TotalCharges',
+    );
+
+    const retyped = JSON.parse(JSON.stringify(pipeline.toJSON())) as { inputs: Array<{ type: string }> };
+    retyped.inputs[0].type = 'categorical';
+    expect(() => FeaturePipeline.fromJSON(retyped)).toThrow(/\$\.inputs\[0\]\.type should be/);
+  });
+});
+
+/** sha256 of a matrix's bytes: the churn output of the version-1 code, recorded before the general pipeline. */
+const digest = (m: DenseMatrix): string =>
+  createHash('sha256')
+    .update(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength))
+    .digest('hex');
+const VERSION_1_OUTPUT = '86297032ea4e6448e2f8cfdfac3426c8f531c7d50bebd7f43b15e2b7dcebe1b0';
+
+describe('version-1 packages (the fixed numeric/categorical recipe)', () => {
+  // Written by the version-1 code: new FeaturePipeline(config).fit(all 7,043 churn rows).toJSON().
+  const v1 = (): Record<string, unknown> =>
+    JSON.parse(readFileSync('test/fixtures/features/churn-pipeline-v1.json', 'utf8')) as Record<string, unknown>;
+
+  test('load and give bit for bit the output the version-1 code gave', () => {
+    const restored = FeaturePipeline.fromJSON(v1());
+    expect(digest(restored.transform(churn))).toBe(VERSION_1_OUTPUT);
+    expect(restored.featureNames).toEqual(v1().featureNames);
+    expect(restored.inputColumns()).toEqual(v1().inputs);
+    for (const i of [0, 488, 7042])
+      expect(restored.transformRow(rowAt(churn, i))).toEqual(pipeline.transformRow(rowAt(churn, i)));
+  });
+
+  test('the same recipe fitted today gives the same numbers, and saves as version 2', async () => {
+    const today = await new FeaturePipeline(config).fit(churn);
+    expect(digest(today.transform(churn))).toBe(VERSION_1_OUTPUT);
+    const json = FeaturePipeline.fromJSON(v1()).toJSON();
+    expect(json.version).toBe(2);
+    expect(json.steps).toEqual(today.toJSON().steps);
+    expect(FeaturePipeline.fromJSON(JSON.parse(JSON.stringify(json))).toJSON()).toEqual(json);
+  });
+
+  test('tampered version-1 JSON is refused with its own paths', () => {
+    const renamed = v1() as { branches: Array<{ steps: Array<{ state: { columns: Array<{ name: string }> } }> }> };
     renamed.branches[0].steps[1].state.columns[0].name = 'renamed';
     expect(() => FeaturePipeline.fromJSON(renamed)).toThrow(
       'feature pipeline JSON: $.branches[0].steps[1].state should be fitted on tenure, MonthlyCharges, TotalCharges',
+    );
+    const reordered = v1() as { branches: Array<{ steps: unknown[] }> };
+    reordered.branches[1].steps.reverse();
+    expect(() => FeaturePipeline.fromJSON(reordered)).toThrow(
+      '$.branches[1].steps should be SimpleImputer → OneHotEncoder',
     );
   });
 });
