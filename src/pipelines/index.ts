@@ -2,6 +2,7 @@ export { topologicalOrder, type Pipeline, type StepDefinition, type StepMeta } f
 export { LocalExecutor, type ExecutorOptions, type PipelineResult, type StepEvent } from './local-executor.js';
 export {
   lifecyclePipeline,
+  checkSplit,
   featureRoles,
   modelName,
   endpointName,

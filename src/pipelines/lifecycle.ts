@@ -8,9 +8,17 @@ import {
   type Project,
   type Table,
 } from '../core/index.js';
-import { importCsv, readTable, validateTable } from '../data/index.js';
+import { cleanDataset, importCsv, readTable, validateTable, type CleaningStepReport } from '../data/index.js';
 import { FeaturePipeline } from '../features/index.js';
-import { createEstimator, estimatorFromJSON, isClassifier, trainTestSplit } from '../ml/index.js';
+import {
+  createEstimator,
+  estimatorFromJSON,
+  groupTrainTestSplit,
+  isClassifier,
+  timeTrainTestSplit,
+  trainTestSplit,
+  type SplitIndices,
+} from '../ml/index.js';
 import { buildReference } from '../monitoring/index.js';
 import { createPackage, evaluateGate, Registry } from '../registry/index.js';
 import { deployDirect } from '../serving/index.js';
@@ -32,9 +40,19 @@ export interface LifecycleContext {
 /** What each lifecycle step hands on. Small JSON: ids, digests, numbers. */
 export interface LifecycleOutputs {
   import: { datasetVersionId: string; dataset: string; version: number; rows: number; created: boolean };
+  /** Present when the project declares `cleaning`; every later step then reads this version. */
+  clean?: {
+    datasetVersionId: string;
+    dataset: string;
+    version: number;
+    rows: number;
+    created: boolean;
+    report: CleaningStepReport[];
+  };
   profile: { columns: number; numeric: string[]; categorical: string[]; excluded: string[] };
   validate: { anomalies: Array<{ column: string; kind: string; severity: string; message: string }> };
-  split: { digest: string; train: number; test: number; method: string; seed: number };
+  /** `column` is the group or time column; `seed` is null for a time split, which has no randomness. */
+  split: { digest: string; train: number; test: number; method: string; seed: number | null; column?: string };
   features: { digest: string; features: number };
   train: { candidates: Array<{ name: string; algorithm: string; runId: string; estimator: string; seconds: number }> };
   evaluate: {
@@ -83,6 +101,49 @@ const importStep: Step<'import'> = {
     `${o.dataset} v${o.version}, ${o.rows.toLocaleString('en-US')} rows${o.created ? '' : ' (already imported)'}`,
 };
 
+const cleanStep: Step<'clean'> = {
+  name: 'clean',
+  needs: ['import'],
+  version: 1,
+  description: 'Run the declared cleaning steps into a derived dataset version',
+  key: ({ project }) => ({ cleaning: project.config.cleaning, dataset: project.config.data.dataset }),
+  async run({ project, stores }, { import: imported }) {
+    const parent = await datasetVersion(stores.metadata, imported.datasetVersionId);
+    const { version, created, report } = await cleanDataset(stores, {
+      version: parent,
+      steps: project.config.cleaning ?? [],
+      dataset: project.config.data.dataset,
+    }).catch((error: unknown) => {
+      // Config errors name `cleaning[i].FIELD`; say which file that is in.
+      if (error instanceof KeelError && error.code === 'invalid_config') {
+        throw new KeelError(error.code, `${project.file}: ${error.message}`, error.details, { cause: error });
+      }
+      throw error;
+    });
+    return {
+      datasetVersionId: version.id,
+      dataset: version.dataset,
+      version: version.version,
+      rows: version.rows,
+      created,
+      report: [...report],
+    };
+  },
+  // The output is optional in LifecycleOutputs only because the step is; when it runs, there is one.
+  summary: (o) =>
+    o
+      ? `${o.dataset} v${o.version}, ${o.rows.toLocaleString('en-US')} rows${o.created ? '' : ' (already cleaned)'}: ` +
+        o.report.map(describeCleaning).join(', ')
+      : '',
+};
+
+/** One cleaning step's report as the progress line shows it, e.g. `cast dateday changed 17,379 (3 failed)`. */
+function describeCleaning(r: CleaningStepReport): string {
+  const verb = r.step.startsWith('drop_') ? 'dropped' : 'changed';
+  const failed = r.failed ? ` (${r.failed.toLocaleString('en-US')} failed)` : '';
+  return `${r.step}${r.column ? ` ${r.column}` : ''} ${verb} ${r.rows.toLocaleString('en-US')}${failed}`;
+}
+
 const profileStep: Step<'profile'> = {
   name: 'profile',
   needs: ['import'],
@@ -93,8 +154,8 @@ const profileStep: Step<'profile'> = {
     features: project.config.features,
     exclude: project.config.data.exclude,
   }),
-  async run({ project, stores }, { import: imported }) {
-    const version = await datasetVersion(stores.metadata, imported.datasetVersionId);
+  async run({ project, stores }, inputs) {
+    const version = await datasetVersion(stores.metadata, trainingDataId(inputs));
     return { columns: version.schema.columns.length, ...featureRoles(project, version.schema.columns) };
   },
   summary: (o) =>
@@ -109,7 +170,7 @@ const validateStep: Step<'validate'> = {
   description: 'Check the batch against the schema; errors stop the pipeline',
   key: ({ project }) => ({ validation: project.config.validation, task: project.config.task }),
   async run({ project, stores }, inputs) {
-    const version = await datasetVersion(stores.metadata, inputs.import.datasetVersionId);
+    const version = await datasetVersion(stores.metadata, trainingDataId(inputs));
     const { target, idColumn } = project.config.task;
     if (!version.schema.columns.some((c) => c.name === target)) {
       throw new KeelError(
@@ -142,29 +203,48 @@ const splitStep: Step<'split'> = {
   name: 'split',
   needs: ['import', 'validate'],
   version: 1,
-  description: 'Split deterministically into train and test (seeded; stratified for classification)',
+  description: 'Split into train and test: seeded random or stratified, by group, or by time',
   key: ({ project }) => ({
     split: project.config.split,
     target: project.config.task.target,
     task: project.config.task.type,
   }),
   async run({ project, stores }, inputs) {
-    const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
+    const { table } = await loadDataset(stores, trainingDataId(inputs));
     const split = project.config.split ?? {};
     const task = taskStrategy(project.config.task.type);
     const method = split.method ?? task.defaultSplit;
     const seed = split.seed ?? defaults.seed;
-    const y = task.targetValues(table, project.config.task.target);
-    const { train, test } = trainTestSplit(y, {
-      testSize: split.testSize ?? defaults.testSize,
-      seed,
-      stratify: method === 'stratified',
-    });
+    const testSize = split.testSize ?? defaults.testSize;
+    let indices: SplitIndices;
+    let column: string | undefined;
+    if (method === 'group' || method === 'time') {
+      const field = method === 'group' ? 'split.groupColumn' : 'split.timeColumn';
+      column = method === 'group' ? split.groupColumn : split.timeColumn;
+      const values = splitColumn(project, table, column, field);
+      // splitColumn has checked that every row has a value, so there is no null among the groups.
+      const groups = values as ArrayLike<string | number>;
+      indices = rethrowAs(project, field, column, () =>
+        method === 'group' ? groupTrainTestSplit(groups, { testSize, seed }) : timeTrainTestSplit(values, { testSize }),
+      );
+    } else {
+      const y = task.targetValues(table, project.config.task.target);
+      indices = trainTestSplit(y, { testSize, seed, stratify: method === 'stratified' });
+    }
+    const { train, test } = indices;
     const ref = await stores.artifacts.put(encodeSplit(train, test));
-    return { digest: ref.digest, train: train.length, test: test.length, method, seed };
+    return {
+      digest: ref.digest,
+      train: train.length,
+      test: test.length,
+      method,
+      seed: method === 'time' ? null : seed,
+      ...(column !== undefined ? { column } : {}),
+    };
   },
   summary: (o) =>
-    `${o.method}, ${o.train.toLocaleString('en-US')} train / ${o.test.toLocaleString('en-US')} test (seed ${o.seed})`,
+    `${o.method}${o.column ? ` by ${o.column}` : ''}, ${o.train.toLocaleString('en-US')} train / ` +
+    `${o.test.toLocaleString('en-US')} test${o.seed === null ? '' : ` (seed ${o.seed})`}`,
 };
 
 const featuresStep: Step<'features'> = {
@@ -174,7 +254,7 @@ const featuresStep: Step<'features'> = {
   description: 'Fit the feature pipeline (impute, scale, one-hot) on the training rows',
   key: ({ project }) => ({ features: project.config.features }),
   async run({ project, stores }, inputs) {
-    const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
+    const { table } = await loadDataset(stores, trainingDataId(inputs));
     const { train } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
     const features = new FeaturePipeline({
       numeric: inputs.profile.numeric,
@@ -197,7 +277,7 @@ const trainStep: Step<'train'> = {
   key: ({ project }) => ({ candidates: project.config.training.candidates, target: project.config.task.target }),
   async run(ctx, inputs, { pipelineRunId }) {
     const { project, stores, tracker } = ctx;
-    const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
+    const { table } = await loadDataset(stores, trainingDataId(inputs));
     const { train } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
     const trainTable = takeRows(table, train);
     const features = FeaturePipeline.fromJSON(JSON.parse(await text(stores.artifacts, inputs.features.digest)));
@@ -219,7 +299,7 @@ const trainStep: Step<'train'> = {
           ...trackedParams(baseParams, (key) => !searched.includes(key)),
           ...(candidate.search ? { 'search.method': candidate.search.method } : {}),
         },
-        datasetVersionIds: [inputs.import.datasetVersionId],
+        datasetVersionIds: [trainingDataId(inputs)],
         tags: { 'keel.step': 'train', 'keel.features': inputs.features.digest },
       });
       try {
@@ -258,7 +338,7 @@ const evaluateStep: Step<'evaluate'> = {
     positive: project.config.task.positiveClass,
   }),
   async run({ project, stores, tracker }, inputs) {
-    const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
+    const { table } = await loadDataset(stores, trainingDataId(inputs));
     const { test } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
     const testTable = takeRows(table, test);
     const features = FeaturePipeline.fromJSON(JSON.parse(await text(stores.artifacts, inputs.features.digest)));
@@ -308,7 +388,7 @@ const registerStep: Step<'register'> = {
     const best = inputs.train.candidates.find((c) => c.runId === inputs.evaluate.best);
     const result = inputs.evaluate.results.find((r) => r.runId === inputs.evaluate.best);
     if (!best || !result) throw new KeelError('internal', 'the best candidate is missing from the train step output');
-    const { table } = await loadDataset(stores, inputs.import.datasetVersionId);
+    const { table } = await loadDataset(stores, trainingDataId(inputs));
     const { train } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
     const featuresJson: unknown = JSON.parse(await text(stores.artifacts, inputs.features.digest));
     const estimatorJson = JSON.parse(await text(stores.artifacts, best.estimator)) as unknown;
@@ -326,7 +406,7 @@ const registerStep: Step<'register'> = {
       estimator: estimatorJson,
       metrics: result.metrics,
       reference: buildReference(takeRows(table, train), inputsSignature),
-      lineage: { runId: best.runId, datasetVersionId: inputs.import.datasetVersionId, pipelineRunId },
+      lineage: { runId: best.runId, datasetVersionId: trainingDataId(inputs), pipelineRunId },
     });
     const version = await registry.register(modelName(project), pkg, {
       description: project.config.description,
@@ -426,21 +506,53 @@ const deployStep: Step<'deploy'> = {
   summary: (o) => `endpoint ${o.endpoint} → ${o.model}@${o.version}${o.changed ? '' : ' (already serving)'}`,
 };
 
-export const lifecyclePipeline: Pipeline<LifecycleContext, LifecycleOutputs> = {
-  name: 'lifecycle',
-  steps: [
-    importStep,
-    profileStep,
-    validateStep,
-    splitStep,
-    featuresStep,
-    trainStep,
-    evaluateStep,
-    registerStep,
-    gateStep,
-    deployStep,
-  ] as ReadonlyArray<StepDefinition<LifecycleContext, LifecycleOutputs>>,
-};
+type AnyStep = StepDefinition<LifecycleContext, LifecycleOutputs>;
+
+const steps = [
+  importStep,
+  profileStep,
+  validateStep,
+  splitStep,
+  featuresStep,
+  trainStep,
+  evaluateStep,
+  registerStep,
+  gateStep,
+  deployStep,
+] as readonly AnyStep[];
+
+/**
+ * The lifecycle DAG of a project. With `cleaning`, a `clean` step follows `import` and every
+ * step that reads the data reads the cleaned version (so it needs `clean`, whose output is then
+ * part of its cache key); without it the pipeline has no `clean` step at all.
+ */
+export function lifecyclePipeline(project: Project): Pipeline<LifecycleContext, LifecycleOutputs> {
+  if (!project.config.cleaning?.length) return { name: 'lifecycle', steps };
+  const [first, ...rest] = steps;
+  const readingCleaned = rest.map((step): AnyStep =>
+    step.needs.includes('import') ? { ...step, needs: [...step.needs, 'clean'] } : step,
+  );
+  return { name: 'lifecycle', steps: [first, cleanStep as AnyStep, ...readingCleaned] };
+}
+
+/**
+ * Checks the split settings before anything runs: group and time splits name their column,
+ * and a column is only named for the method that uses it. That the column exists is checked
+ * by the split step, against the data.
+ */
+export function checkSplit(project: Project): void {
+  const split = project.config.split ?? {};
+  const fail = (field: string, message: string) => {
+    throw new KeelError('invalid_config', `${project.file}: ${field}: ${message}`, { field });
+  };
+  for (const [method, key] of [
+    ['group', 'groupColumn'],
+    ['time', 'timeColumn'],
+  ] as const) {
+    if (split.method === method && !split[key]) fail(`split.${key}`, `is required when split.method is ${method}`);
+    if (split[key] && split.method !== method) fail(`split.${key}`, `is only used when split.method is ${method}`);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -487,6 +599,57 @@ export function featureRoles(project: Project, columns: readonly ColumnSchema[])
     else excluded.push(c.name);
   }
   return { numeric, categorical, excluded };
+}
+
+/** The dataset version the model is built from: the cleaned one when the project cleans. */
+function trainingDataId(inputs: LifecycleOutputs): string {
+  return inputs.clean?.datasetVersionId ?? inputs.import.datasetVersionId;
+}
+
+/** The values of the split's group or time column; every row needs one. */
+function splitColumn(
+  project: Project,
+  table: Table,
+  name: string | undefined,
+  field: string,
+): Float64Array | ReadonlyArray<string | null> {
+  const column = table.columns.find((c) => c.name === name);
+  if (!column) {
+    throw new KeelError(
+      'invalid_config',
+      `${project.file}: ${field}: no column "${name}" in the data (columns: ${table.columns.map((c) => c.name).join(', ')})`,
+      { field },
+    );
+  }
+  const missing = countMissing(column);
+  if (missing > 0) {
+    throw new KeelError(
+      'invalid_data',
+      `${project.file}: ${field}: column "${name}" has no value in ${missing} rows; drop or repair them in cleaning`,
+      { field },
+    );
+  }
+  return column.values;
+}
+
+/** Runs a split, naming the project file's key in its errors (a bad time value, too few groups). */
+function rethrowAs(
+  project: Project,
+  field: string,
+  column: string | undefined,
+  split: () => SplitIndices,
+): SplitIndices {
+  try {
+    return split();
+  } catch (error) {
+    if (!(error instanceof KeelError) || error.details.field === 'testSize') throw error;
+    throw new KeelError(
+      'invalid_data',
+      `${project.file}: ${field}: column "${column}": ${error.message}`,
+      { ...error.details, field },
+      { cause: error },
+    );
+  }
 }
 
 async function datasetVersion(metadata: MetadataStore, id: string): Promise<DatasetVersion> {

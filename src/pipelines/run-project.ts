@@ -2,7 +2,7 @@ import type { Project } from '../core/index.js';
 import type { Registry } from '../registry/index.js';
 import type { ArtifactStore, MetadataStore } from '../store/index.js';
 import type { Tracker } from '../tracking/index.js';
-import { lifecyclePipeline, type LifecycleContext, type LifecycleOutputs } from './lifecycle.js';
+import { checkSplit, lifecyclePipeline, type LifecycleContext, type LifecycleOutputs } from './lifecycle.js';
 import { checkCandidates } from './task.js';
 import { LocalExecutor, type ExecutorOptions, type PipelineResult } from './local-executor.js';
 
@@ -29,6 +29,7 @@ export async function runProject(
     actor: options.actor ?? 'keel run',
   };
   checkCandidates(project);
+  checkSplit(project);
   const executor = new LocalExecutor(deps.metadata);
-  return executor.run(lifecyclePipeline, ctx, options);
+  return executor.run(lifecyclePipeline(project), ctx, options);
 }

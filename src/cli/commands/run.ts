@@ -8,7 +8,7 @@ export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description(
-      "Run a project's lifecycle pipeline: import → profile → validate → split → features → train → evaluate → register → gate → deploy",
+      "Run a project's lifecycle pipeline: import → clean (when declared) → profile → validate → split → features → train → evaluate → register → gate → deploy",
     )
     .argument('[project]', 'folder holding keel.yaml', '.')
     .option('--json', 'print the result as JSON')
@@ -35,11 +35,14 @@ export function registerRunCommand(program: Command): void {
           );
         }
         const best = evaluate.results.find((r) => r.runId === evaluate.best);
+        // The selection metric, then the other metrics the gate checks: what the task is judged by.
+        const shown = [...new Set([evaluate.metric, ...Object.keys(project.config.evaluation?.thresholds ?? {})])];
+        const metrics = shown
+          .filter((name) => best?.metrics[name] !== undefined)
+          .map((name) => `${name} ${best?.metrics[name].toFixed(4)}`);
         process.stdout.write(
           `Model ${gate.model}@${gate.candidate} ${gate.passed ? 'passed the gate' : 'did not pass the gate'}` +
-            (best
-              ? ` (roc_auc ${best.metrics.roc_auc?.toFixed(4)}, accuracy ${best.metrics.accuracy?.toFixed(4)})`
-              : '') +
+            (metrics.length ? ` (${metrics.join(', ')})` : '') +
             `; endpoint ${deploy.endpoint} serves ${deploy.model}@${deploy.version}.\n`,
         );
       } finally {

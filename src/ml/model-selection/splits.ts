@@ -45,6 +45,20 @@ export function labelsToStratify(data: SplitInput): { readonly codes: Int32Array
   return encodeLabels(data, { field: 'y' });
 }
 
+/** Test rows for `testSize` of `n` rows: a fraction in (0, 1) rounded up, or a count; both sides keep a row. */
+export function testRowCount(testSize: number, n: number): number {
+  const count = testSize < 1 ? Math.ceil(testSize * n) : testSize;
+  const valid = testSize > 0 && (testSize < 1 || Number.isSafeInteger(testSize));
+  if (!valid || count < 1 || count > n - 1) {
+    throw new KeelError(
+      'invalid_argument',
+      `testSize ${testSize} does not split ${n} rows: use a fraction in (0, 1) or a count from 1 to ${n - 1} that leaves rows on both sides`,
+      { field: 'testSize' },
+    );
+  }
+  return count;
+}
+
 /** nSplits as scikit-learn requires it: an integer ≥ 2. */
 export function checkSplits(nSplits: number): number {
   if (!Number.isSafeInteger(nSplits) || nSplits < 2) {

@@ -3,7 +3,15 @@ import { show, type TargetInput } from '../labels.js';
 import type { MatrixInput } from '../matrix.js';
 import { Rng } from '../random.js';
 import { takeRows, takeTargets } from './rows.js';
-import { fromMask, groupByClass, labelsToStratify, rowCount, type SplitIndices, type SplitInput } from './splits.js';
+import {
+  fromMask,
+  groupByClass,
+  labelsToStratify,
+  rowCount,
+  testRowCount,
+  type SplitIndices,
+  type SplitInput,
+} from './splits.js';
 
 export interface TrainTestSplitOptions {
   /** A fraction of the rows in (0, 1), or a row count ≥ 1. Default 0.2. */
@@ -12,19 +20,6 @@ export interface TrainTestSplitOptions {
   readonly seed?: number;
   /** Keep each class's share in both parts; needs labels as the first argument. */
   readonly stratify?: boolean;
-}
-
-function testCount(testSize: number, n: number): number {
-  const count = testSize < 1 ? Math.ceil(testSize * n) : testSize;
-  const valid = testSize > 0 && (testSize < 1 || Number.isSafeInteger(testSize));
-  if (!valid || count < 1 || count > n - 1) {
-    throw new KeelError(
-      'invalid_argument',
-      `testSize ${testSize} does not split ${n} rows: use a fraction in (0, 1) or a count from 1 to ${n - 1} that leaves rows on both sides`,
-      { field: 'testSize' },
-    );
-  }
-  return count;
 }
 
 /** X and y split into train and test parts, X in the form it was given, with the row indices. */
@@ -68,7 +63,7 @@ function splitIndices(data: SplitInput, options: TrainTestSplitOptions): SplitIn
   }
   const { codes, classes } = options.stratify ? labelsToStratify(data) : { codes: null, classes: [] };
   const n = rowCount(data);
-  const nTest = testCount(options.testSize ?? 0.2, n);
+  const nTest = testRowCount(options.testSize ?? 0.2, n);
   const rng = new Rng(options.seed ?? 0);
   const inTest = new Uint8Array(n);
 
