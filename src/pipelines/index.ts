@@ -3,7 +3,7 @@ export { LocalExecutor, type ExecutorOptions, type PipelineResult, type StepEven
 export {
   lifecyclePipeline,
   checkSplit,
-  featureRoles,
+  planFeatures,
   modelName,
   endpointName,
   type LifecycleContext,

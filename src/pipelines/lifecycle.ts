@@ -8,8 +8,15 @@ import {
   type Project,
   type Table,
 } from '../core/index.js';
-import { cleanDataset, importCsv, readTable, validateTable, type CleaningStepReport } from '../data/index.js';
-import { FeaturePipeline } from '../features/index.js';
+import {
+  cleanDataset,
+  effectiveSchema,
+  importDataset,
+  readTable,
+  validateTable,
+  type CleaningStepReport,
+} from '../data/index.js';
+import { FeaturePipeline, featurePipelineFromConfig } from '../features/index.js';
 import {
   createEstimator,
   estimatorFromJSON,
@@ -49,7 +56,8 @@ export interface LifecycleOutputs {
     created: boolean;
     report: CleaningStepReport[];
   };
-  profile: { columns: number; numeric: string[]; categorical: string[]; excluded: string[] };
+  /** The feature pipeline's plan over the schema: each step's columns, and the columns no step uses. */
+  profile: { columns: number; steps: Array<{ name: string; columns: string[] }>; excluded: string[] };
   validate: { anomalies: Array<{ column: string; kind: string; severity: string; message: string }> };
   /** `column` is the group or time column; `seed` is null for a time split, which has no randomness. */
   split: { digest: string; train: number; test: number; method: string; seed: number | null; column?: string };
@@ -76,25 +84,24 @@ const defaults = {
 const importStep: Step<'import'> = {
   name: 'import',
   needs: [],
-  version: 1,
+  version: 2,
   description: 'Import the data source as an immutable, content-hashed dataset version',
   async key({ project }) {
     const { source, dataset } = project.config.data;
-    return { dataset, source: { ...source, path: undefined }, content: await sha256File(sourcePath(project)) };
+    // A file is cached by its bytes; a query or a URL can answer differently each time, so the
+    // step always runs, and the import itself returns the existing version when nothing changed
+    // (then every later step is cached, as their keys see this step's output).
+    if ('path' in source)
+      return { dataset, source: { ...source, path: undefined }, content: await sha256File(sourcePath(project)) };
+    return { dataset, source, fetchedAt: new Date().toISOString() };
   },
   async run({ project, stores }) {
     const { source, dataset } = project.config.data;
-    if (source.type !== 'csv' && source.type !== 'tsv') {
-      throw new KeelError('invalid_config', `data.source.type ${source.type} is not wired into the pipeline yet`, {
-        field: 'data.source.type',
-      });
-    }
-    const { version, created } = await importCsv(stores, {
-      dataset,
-      path: sourcePath(project),
-      delimiter: source.delimiter,
-      missing: source.missing,
-    });
+    const { version, created } = await importDataset(stores, { dataset, source, baseDir: project.dir }).catch(
+      (error: unknown) => {
+        throw inProjectFile(project, error);
+      },
+    );
     return { datasetVersionId: version.id, dataset, version: version.version, rows: version.rows, created };
   },
   summary: (o) =>
@@ -147,8 +154,8 @@ function describeCleaning(r: CleaningStepReport): string {
 const profileStep: Step<'profile'> = {
   name: 'profile',
   needs: ['import'],
-  version: 1,
-  description: 'Profile the columns, infer the schema and choose feature roles',
+  version: 2,
+  description: 'Profile the columns, infer the schema and plan the feature steps over it',
   key: ({ project }) => ({
     task: project.config.task,
     features: project.config.features,
@@ -156,10 +163,20 @@ const profileStep: Step<'profile'> = {
   }),
   async run({ project, stores }, inputs) {
     const version = await datasetVersion(stores.metadata, trainingDataId(inputs));
-    return { columns: version.schema.columns.length, ...featureRoles(project, version.schema.columns) };
+    const pipeline = planFeatures(project, version.schema.columns);
+    const steps = pipeline.spec.steps.map((step, i) => ({
+      name: step.name ?? `step ${i + 1}`,
+      columns: [...step.columns],
+    }));
+    const used = new Set(steps.flatMap((step) => step.columns));
+    const excluded = version.schema.columns
+      .map((c) => c.name)
+      .filter((name) => !used.has(name) && !notFeatures(project).includes(name));
+    return { columns: version.schema.columns.length, steps, excluded };
   },
   summary: (o) =>
-    `${o.numeric.length} numeric, ${o.categorical.length} categorical features` +
+    o.steps.map((step) => `${step.columns.length} ${step.name}`).join(', ') +
+    ' features' +
     (o.excluded.length ? `; ignoring ${o.excluded.join(', ')}` : ''),
 };
 
@@ -168,9 +185,15 @@ const validateStep: Step<'validate'> = {
   needs: ['import', 'profile'],
   version: 1,
   description: 'Check the batch against the schema; errors stop the pipeline',
-  key: ({ project }) => ({ validation: project.config.validation, task: project.config.task }),
+  async key({ project, stores }, inputs) {
+    // An edited schema (`keel data schema NAME --set FILE`) changes what is checked.
+    const version = await datasetVersion(stores.metadata, trainingDataId(inputs));
+    const { schemaVersion } = await effectiveSchema(stores.metadata, version.dataset, version.version);
+    return { validation: project.config.validation, task: project.config.task, schemaVersion };
+  },
   async run({ project, stores }, inputs) {
     const version = await datasetVersion(stores.metadata, trainingDataId(inputs));
+    const { schema } = await effectiveSchema(stores.metadata, version.dataset, version.version);
     const { target, idColumn } = project.config.task;
     if (!version.schema.columns.some((c) => c.name === target)) {
       throw new KeelError(
@@ -182,7 +205,7 @@ const validateStep: Step<'validate'> = {
       );
     }
     const table = await readTable(await stores.artifacts.localPath(version.artifact));
-    const report = validateTable(table, version.schema, {
+    const report = validateTable(table, schema, {
       maxMissingShare: project.config.validation?.maxMissingShare,
       idColumn,
     });
@@ -250,19 +273,17 @@ const splitStep: Step<'split'> = {
 const featuresStep: Step<'features'> = {
   name: 'features',
   needs: ['import', 'profile', 'split'],
-  version: 1,
-  description: 'Fit the feature pipeline (impute, scale, one-hot) on the training rows',
-  key: ({ project }) => ({ features: project.config.features }),
+  version: 2,
+  description: 'Fit the feature pipeline on the training rows',
+  key: ({ project }) => ({ features: project.config.features, target: project.config.task.target }),
   async run({ project, stores }, inputs) {
-    const { table } = await loadDataset(stores, trainingDataId(inputs));
+    const { version, table } = await loadDataset(stores, trainingDataId(inputs));
     const { train } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
-    const features = new FeaturePipeline({
-      numeric: inputs.profile.numeric,
-      categorical: inputs.profile.categorical,
-      numericImpute: project.config.features?.numericImpute ?? 'median',
-      scale: project.config.features?.scale ?? 'standard',
-    });
-    await features.fit(takeRows(table, train));
+    const features = planFeatures(project, version.schema.columns);
+    const trainTable = takeRows(table, train);
+    // The target is only read by steps that learn from it (a target encoder).
+    const y = taskStrategy(project.config.task.type).targetValues(trainTable, project.config.task.target);
+    await features.fit(trainTable, ArrayBuffer.isView(y) ? y : y.map((label) => String(label)));
     const ref = await stores.artifacts.put(JSON.stringify(features.toJSON()));
     return { digest: ref.digest, features: features.featureNames.length };
   },
@@ -570,35 +591,30 @@ function sourcePath(project: Project): string {
   return resolve(project.dir, source.path);
 }
 
-/** Which columns feed the model: the project file's lists, or the schema's types. */
-export function featureRoles(project: Project, columns: readonly ColumnSchema[]) {
+/** Columns that are never features: the target, the id column and `data.exclude`. */
+function notFeatures(project: Project): string[] {
   const { target, idColumn } = project.config.task;
-  const excludedByConfig = new Set([target, ...(idColumn ? [idColumn] : []), ...(project.config.data.exclude ?? [])]);
-  const names = new Set(columns.map((c) => c.name));
-  for (const listed of [...(project.config.features?.numeric ?? []), ...(project.config.features?.categorical ?? [])]) {
-    if (!names.has(listed)) {
-      throw new KeelError(
-        'invalid_config',
-        `features: column "${listed}" is not in the dataset (columns: ${[...names].join(', ')})`,
-        {
-          field: 'features',
-        },
-      );
-    }
+  return [target, ...(idColumn ? [idColumn] : []), ...(project.config.data.exclude ?? [])];
+}
+
+/** The unfitted feature pipeline of the project file's `features` over a dataset schema. */
+export function planFeatures(project: Project, columns: readonly ColumnSchema[]): FeaturePipeline {
+  try {
+    return featurePipelineFromConfig(project.config.features, columns, {
+      exclude: notFeatures(project),
+      task: project.config.task.type,
+    });
+  } catch (error) {
+    throw inProjectFile(project, error);
   }
-  const numeric: string[] = [];
-  const categorical: string[] = [];
-  const excluded: string[] = [];
-  for (const c of columns) {
-    if (excludedByConfig.has(c.name)) continue;
-    if (project.config.features?.numeric?.includes(c.name)) numeric.push(c.name);
-    else if (project.config.features?.categorical?.includes(c.name)) categorical.push(c.name);
-    else if (project.config.features?.numeric || project.config.features?.categorical) excluded.push(c.name);
-    else if (c.type === 'integer' || c.type === 'float' || c.type === 'boolean') numeric.push(c.name);
-    else if (c.type === 'categorical') categorical.push(c.name);
-    else excluded.push(c.name);
+}
+
+/** A config error (naming a key such as `features.steps[0].columns`) with the project file it is in. */
+function inProjectFile(project: Project, error: unknown): unknown {
+  if (error instanceof KeelError && error.code === 'invalid_config' && !error.message.startsWith(project.file)) {
+    return new KeelError(error.code, `${project.file}: ${error.message}`, error.details, { cause: error });
   }
-  return { numeric, categorical, excluded };
+  return error;
 }
 
 /** The dataset version the model is built from: the cleaned one when the project cleans. */

@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { parseProject, type ColumnSchema, type ProjectConfig, type Table } from '../../src/core/index.js';
 import { isCategorical, readCsvTable } from '../../src/data/index.js';
 import { FeaturePipeline, featurePipelineFromConfig, selectColumns } from '../../src/features/index.js';
-import { featureRoles } from '../../src/pipelines/index.js';
 
 // keel.yaml's `features` section → a feature pipeline: the default recipe exactly as the
 // lifecycle builds it today, or the configured steps with their column selectors.
@@ -46,17 +45,48 @@ beforeAll(async () => {
 });
 
 describe('without steps: the default recipe, as the lifecycle builds it', () => {
+  // The columns the lifecycle's role rules picked before feature steps existed.
+  const churnRoles = {
+    numeric: ['SeniorCitizen', 'tenure', 'MonthlyCharges', 'TotalCharges'],
+    categorical: [
+      'gender',
+      'Partner',
+      'Dependents',
+      'PhoneService',
+      'MultipleLines',
+      'InternetService',
+      'OnlineSecurity',
+      'OnlineBackup',
+      'DeviceProtection',
+      'TechSupport',
+      'StreamingTV',
+      'StreamingMovies',
+      'Contract',
+      'PaperlessBilling',
+      'PaymentMethod',
+    ],
+  };
+  const bikeRoles = {
+    numeric: ['year', 'holiday', 'workingday', 'temp', 'feelingTemp', 'humidity', 'windspeed'],
+    categorical: ['season', 'month', 'hour', 'weekday', 'weathersit'],
+  };
   test.each([
-    ['the churn example (roles from the schema)', 'examples/churn/keel.yaml', () => [churn, churnSchema] as const],
     [
-      'the bike example (numeric and categorical lists)',
+      'the churn example (roles from the schema)',
+      'examples/churn/keel.yaml',
+      () => [churn, churnSchema, churnRoles] as const,
+    ],
+    [
+      'the bike example with numeric and categorical lists instead of its steps',
       'examples/bike-demand/keel.yaml',
-      () => [bike, bikeSchema] as const,
+      () => [bike, bikeSchema, bikeRoles] as const,
     ],
   ])('%s: the same columns, feature names, signature and numbers', async (_, file, data) => {
-    const [table, schema] = data();
-    const config = project(file);
-    const roles = featureRoles({ config, dir: '.', file }, schema);
+    const [table, schema, roles] = data();
+    const loaded = project(file);
+    const config: ProjectConfig = loaded.features?.steps
+      ? { ...loaded, features: { numeric: roles.numeric, categorical: roles.categorical } }
+      : loaded;
     const pipeline = featurePipelineFromConfig(config.features, schema, { exclude: excluded(config) });
     expect(pipeline.spec.steps.map((s) => s.columns)).toEqual([roles.numeric, roles.categorical]);
 
@@ -130,7 +160,7 @@ describe('without steps: the default recipe, as the lifecycle builds it', () => 
     ]);
   });
 
-  test('a listed column that is not in the dataset is named, as featureRoles names it', () => {
+  test('a listed column that is not in the dataset is named, as the lifecycle names it', () => {
     expect(() => featurePipelineFromConfig({ numeric: ['tenur'] }, churnSchema, { exclude: [] })).toThrow(
       expect.objectContaining({
         message: expect.stringMatching(/^features: column "tenur" is not in the dataset \(columns: customerID, gender/),

@@ -64,11 +64,22 @@ describe('the bike-demand lifecycle, end to end', () => {
     expect(cleaned?.profile.columns.find((c) => c.name === 'humidity')?.missing).toBe(22);
   });
 
-  it('trains on the cleaned version, without the id, the leaking counts or the date', async () => {
-    const { numeric, categorical, excluded } = first.outputs.profile;
-    expect(categorical).toEqual(['season', 'month', 'hour', 'weekday', 'weathersit']);
-    expect(numeric).toEqual(['year', 'holiday', 'workingday', 'temp', 'feelingTemp', 'humidity', 'windspeed']);
-    expect(excluded).toEqual(['dateday']);
+  it('trains on the cleaned version through its feature steps, without the id or the leaking counts', async () => {
+    const { steps, excluded } = first.outputs.profile;
+    expect(steps).toEqual([
+      { name: 'weather', columns: ['temp', 'feelingTemp', 'humidity', 'windspeed'] },
+      { name: 'calendar', columns: ['season', 'weathersit', 'weekday', 'hour'] },
+      { name: 'date', columns: ['dateday'] },
+      { name: 'flags', columns: ['year', 'holiday', 'workingday', 'rush_hour'] },
+    ]);
+    // `month` is covered by the date parts of dateday.
+    expect(excluded).toEqual(['month']);
+    const features = JSON.parse(new TextDecoder().decode(await ws.artifacts.get(first.outputs.features.digest))) as {
+      featureNames: string[];
+    };
+    expect(features.featureNames).toEqual(
+      expect.arrayContaining(['temp', 'hour=17', 'dateday.month_sin', 'dateday.dayofyear', 'rush_hour']),
+    );
     for (const candidate of first.outputs.train.candidates) {
       const run = await ws.metadata.getRun(candidate.runId);
       expect(run?.datasetVersionIds).toEqual([first.outputs.clean?.datasetVersionId]);

@@ -34,8 +34,9 @@ describe('the churn lifecycle, end to end', () => {
   });
 
   it('uses every column but the id and the target as features', () => {
-    const { numeric, categorical } = first.outputs.profile;
-    expect([...numeric, ...categorical].sort()).toEqual(
+    const [numeric, categorical] = first.outputs.profile.steps;
+    expect([numeric.name, categorical.name]).toEqual(['numeric', 'categorical']);
+    expect([...numeric.columns, ...categorical.columns].sort()).toEqual(
       [
         'gender',
         'SeniorCitizen',
@@ -58,7 +59,7 @@ describe('the churn lifecycle, end to end', () => {
         'TotalCharges',
       ].sort(),
     );
-    expect(numeric).toEqual(expect.arrayContaining(['tenure', 'MonthlyCharges', 'TotalCharges']));
+    expect(numeric.columns).toEqual(expect.arrayContaining(['tenure', 'MonthlyCharges', 'TotalCharges']));
   });
 
   it('splits 80/20, stratified and seeded', () => {
