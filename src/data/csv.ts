@@ -139,7 +139,9 @@ function valueKind(c: string): string {
     WHEN ${c} IS NULL THEN 0
     WHEN isfinite(TRY_CAST(${c} AS DOUBLE)) THEN CASE
       WHEN contains(${c}, '_') THEN ${TEXT}
-      WHEN regexp_full_match(${c}, '\\s*[+-]?[0-9]+\\s*') AND TRY_CAST(${c} AS BIGINT) IS NOT NULL THEN ${INTEGER}
+      -- a number without a point or an exponent is an integer when it fits 64 bits
+      WHEN contains(${c}, '.') OR contains(${c}, 'e') OR contains(${c}, 'E') THEN ${FLOAT}
+      WHEN TRY_CAST(${c} AS BIGINT) IS NOT NULL THEN ${INTEGER}
       ELSE ${FLOAT} END
     WHEN ${blank(c)} THEN 0
     WHEN strlen(${c}) < 16 AND lower(trim(${c}, ${WHITESPACE})) IN ('true', 'false') THEN ${BOOLEAN}
