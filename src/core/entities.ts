@@ -299,6 +299,14 @@ export interface FeatureDrift {
   /** Population stability index of serving traffic against the training reference. */
   readonly psi: number;
   readonly drifted: boolean;
+  /**
+   * Serving skew, from the same per-row checks serving runs on each request: the share of
+   * logged rows where the feature was missing (beside its share in training), and the share
+   * holding a category training never saw.
+   */
+  readonly missingRate: number;
+  readonly trainingMissingRate: number;
+  readonly outOfDomainRate: number;
 }
 
 /** One time bucket of software metrics. */

@@ -5,7 +5,8 @@ import type {
   ReferenceProfile,
   RequestRecord,
 } from '../core/index.js';
-import { notFound } from '../core/index.js';
+import { notFound, type SignatureColumn } from '../core/index.js';
+import { validateRows } from '../data/index.js';
 import type { MetadataStore } from '../store/index.js';
 import { psi } from './psi.js';
 import { quantileSorted } from './reference.js';
@@ -55,13 +56,27 @@ export async function endpointMonitoring(
       )
     : [];
   const reference = primary && logged.length > 0 ? await loadReference(primary.model, primary.version) : null;
+  const signature =
+    primary && logged.length > 0 ? await metadata.getModelVersion(primary.model, primary.version) : null;
+  const skew = servingSkew(
+    logged.map((p) => p.inputs),
+    signature?.signature.inputs ?? [],
+  );
   const features = reference
     ? reference.features.map((feature) => {
         const score = psi(
           feature,
           logged.map((p) => p.inputs[feature.name] ?? null),
         );
-        return { feature: feature.name, psi: score, drifted: logged.length >= minRows && score > threshold };
+        const rates = skew.get(feature.name);
+        return {
+          feature: feature.name,
+          psi: score,
+          drifted: logged.length >= minRows && score > threshold,
+          missingRate: rates?.missing ?? 0,
+          trainingMissingRate: feature.missingShare,
+          outOfDomainRate: rates?.outOfDomain ?? 0,
+        };
       })
     : [];
 
@@ -77,6 +92,25 @@ export async function endpointMonitoring(
     drift: { threshold, rows: logged.length, minRows, features },
     series: buckets(requests, options.bucketMs ?? 60_000),
   };
+}
+
+/**
+ * Per feature, the share of logged rows where it was missing and where it held an unknown
+ * category, found by `validateRows`: the checks serving ran on each request when it answered.
+ */
+function servingSkew(
+  rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
+  inputs: readonly SignatureColumn[],
+): Map<string, { missing: number; outOfDomain: number }> {
+  const rates = new Map<string, { missing: number; outOfDomain: number }>();
+  if (rows.length === 0) return rates;
+  const checked = validateRows(rows, inputs);
+  for (const column of inputs) {
+    const missing = rows.filter((row) => row[column.name] === null || row[column.name] === undefined).length;
+    const outOfDomain = checked.ok ? checked.anomalies.filter((a) => a.column === column.name).length : 0;
+    rates.set(column.name, { missing: missing / rows.length, outOfDomain: outOfDomain / rows.length });
+  }
+  return rates;
 }
 
 export function latencyQuantiles(requests: readonly RequestRecord[]): LatencyQuantiles | null {

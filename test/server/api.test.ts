@@ -144,4 +144,28 @@ describe('the HTTP server', () => {
     expect(body.drift.features.some((f: { drifted: boolean }) => f.drifted)).toBe(false);
     expect(body.series.length).toBeGreaterThanOrEqual(1);
   });
+
+  it('reports serving skew per feature: missing values and categories training never saw', async () => {
+    const skew = async () => {
+      const { body } = await get('/api/v1/endpoints/churn/monitoring');
+      const feature = (name: string) => body.drift.features.find((f: { feature: string }) => f.feature === name);
+      const rows = body.drift.rows as number;
+      return {
+        unknownContracts: Math.round(feature('Contract').outOfDomainRate * rows),
+        missingCharges: Math.round(feature('TotalCharges').missingRate * rows),
+        tenure: feature('tenure'),
+        trainingMissingCharges: feature('TotalCharges').trainingMissingRate as number,
+      };
+    };
+    const before = await skew();
+    const odd = { ...row, Contract: 'Weekly', TotalCharges: null };
+    expect((await predict({ instances: [odd, odd] })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 600)); // the prediction log flushes every 250 ms
+    const after = await skew();
+    expect(after.unknownContracts - before.unknownContracts).toBe(2);
+    expect(after.missingCharges - before.missingCharges).toBe(2);
+    // 11 of the 7,043 customers have no TotalCharges, most of them in the training split.
+    expect(after.trainingMissingCharges).toBeGreaterThan(0);
+    expect(after.tenure).toMatchObject({ missingRate: 0, outOfDomainRate: 0, trainingMissingRate: 0 });
+  });
 });

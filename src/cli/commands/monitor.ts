@@ -7,7 +7,7 @@ import { fmtNumber, formatTable, printJson } from '../output.js';
 export function registerMonitorCommand(program: Command): void {
   program
     .command('monitor')
-    .description("An endpoint's traffic, errors, latency and input drift (PSI per feature)")
+    .description("An endpoint's traffic, errors, latency, input drift (PSI) and serving skew per feature")
     .argument('<endpoint>', 'endpoint name')
     .option('--since <when>', 'window start: a duration back from now (30m, 1h, 7d) or an ISO time', '1h')
     .option('--json', 'print JSON')
@@ -42,10 +42,16 @@ export function registerMonitorCommand(program: Command): void {
         process.stdout.write(`Input drift over ${rows} predictions (PSI, threshold ${threshold}${verdict}):\n`);
         process.stdout.write(
           formatTable(
-            ['FEATURE', 'PSI', 'DRIFT'],
+            ['FEATURE', 'PSI', 'DRIFT', 'MISSING (TRAINING)', 'UNKNOWN CATEGORIES'],
             [...summary.drift.features]
               .sort((a, b) => b.psi - a.psi)
-              .map((f) => [f.feature, fmtNumber(f.psi), f.drifted ? 'DRIFTED' : 'ok']),
+              .map((f) => [
+                f.feature,
+                fmtNumber(f.psi),
+                f.drifted ? 'DRIFTED' : 'ok',
+                `${percent(f.missingRate)} (${percent(f.trainingMissingRate)})`,
+                percent(f.outOfDomainRate),
+              ]),
           ) + '\n',
         );
       } finally {
@@ -53,6 +59,8 @@ export function registerMonitorCommand(program: Command): void {
       }
     });
 }
+
+const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
 
 export function parseSince(value: string, now = Date.now()): string {
   const match = /^(\d+)(s|m|h|d)$/.exec(value);

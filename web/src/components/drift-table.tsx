@@ -2,7 +2,12 @@ import type { EndpointMonitoring } from '../../../src/core/entities.js';
 import { formatCount, formatNumber } from '../format.js';
 import { Badge } from './badge.js';
 
-/** Per-feature PSI against the training reference, worst first, each bar marked at the threshold. */
+const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
+
+/**
+ * Per-feature PSI against the training reference, worst first, each bar marked at the threshold,
+ * with the serving skew: missing values and unknown categories in the logged rows.
+ */
 export function DriftTable({ drift }: { drift: EndpointMonitoring['drift'] }) {
   if (drift.features.length === 0) {
     return <p className="muted">No drift computed yet: it needs logged traffic and a training reference.</p>;
@@ -28,6 +33,12 @@ export function DriftTable({ drift }: { drift: EndpointMonitoring['drift'] }) {
             <th className="num">PSI</th>
             <th className="drift-bar-cell">Against threshold</th>
             <th>Status</th>
+            <th className="num" title="Share of logged rows with no value (in training)">
+              Missing (training)
+            </th>
+            <th className="num" title="Share of logged rows with a category training never saw">
+              Unknown categories
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -45,6 +56,10 @@ export function DriftTable({ drift }: { drift: EndpointMonitoring['drift'] }) {
                 </div>
               </td>
               <td>{feature.drifted ? <Badge tone="bad">drifted</Badge> : <Badge tone="good">ok</Badge>}</td>
+              <td className="num">
+                {percent(feature.missingRate)} ({percent(feature.trainingMissingRate)})
+              </td>
+              <td className="num">{percent(feature.outOfDomainRate)}</td>
             </tr>
           ))}
         </tbody>
