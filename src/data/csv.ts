@@ -107,9 +107,86 @@ export async function typeCsv(
 export async function readCsvTable(path: string, options: CsvOptions = {}): Promise<Table> {
   const resolved = resolveCsvOptions(options);
   return withDuckDB(async (connection) => {
+    const fast = await readTypedBySample(connection, path, resolved);
+    if (fast) return fast;
     const csv = await typeCsv(connection, path, resolved);
     return runCsvStep(path, () => readRelation(connection, csv.select, csv.columns, csv.rows));
   });
+}
+
+/** Rows the fast path types its columns from. */
+const SAMPLE_ROWS = 10_000;
+
+/**
+ * readCsvTable's fast path: one pass instead of two. The columns are typed from the first
+ * SAMPLE_ROWS rows by the same rules as `typeCsv`, then the file is read once with DuckDB
+ * parsing numbers natively as it reads (2–3 times faster than casting text). The guess is
+ * confirmed by the read itself, and any doubt returns null so the caller takes the exact
+ * two-pass path, which gives the same Table or the proper error:
+ * - a later value that does not parse as its column's number type (a word, a decimal in an
+ *   integer column, a blank of spaces) is a DuckDB conversion error;
+ * - `inf` or `nan`, which DuckDB parses but Keel reads as text, arrive as non-finite values;
+ * - a column the sample leaves without values, or typed boolean or datetime (whose later
+ *   values could fail the cast silently), is not guessed at all.
+ * Small files (the sample is the whole file) take the exact path directly.
+ */
+async function readTypedBySample(
+  connection: DuckDBConnection,
+  path: string,
+  options: ResolvedCsvOptions,
+): Promise<Table | null> {
+  const names = await readColumnNames(path, options);
+  const raw = rawCsvRelation(path, names.length, options);
+  const kinds = names.map((_, j) => `bit_or(${valueKind(`c${j}`)})`);
+  const sample = await runCsvQuery(
+    path,
+    connection,
+    `SELECT count(*), ${kinds.join(', ')} FROM (SELECT * FROM ${raw} LIMIT ${SAMPLE_ROWS})`,
+  );
+  if (Number(sample[0]) < SAMPLE_ROWS) return null;
+  const columns = names.map((name, j): RelationColumn | null => {
+    const seen = Number(sample[1 + j]);
+    const type = columnType(seen);
+    return seen !== 0 && (type === 'integer' || type === 'float' || type === 'text') ? { name, type } : null;
+  });
+  if (columns.some((c) => c === null)) return null;
+  const typed = columns as RelationColumn[];
+  // Floats are parsed by the reader; integer and text columns are read as text and converted
+  // exactly as typeCsv would (DuckDB's native integer parsing rounds `2.5` to 3 without a word).
+  const relation = rawCsvRelation(
+    path,
+    names.length,
+    options,
+    typed.map((c) => (c.type === 'float' ? 'DOUBLE' : 'VARCHAR')),
+  );
+  const select = typed.map((c, j) => {
+    const field = `c${j}`;
+    const value =
+      c.type === 'float' ? field : c.type === 'integer' ? confirmedInteger(field) : castExpression('text', field);
+    return `${value} AS ${quotedIdentifier(c.name)}`;
+  });
+  try {
+    return await readRelation(connection, `(SELECT ${select.join(', ')} FROM ${relation})`, typed, undefined, {
+      finiteOnly: true,
+    });
+  } catch {
+    // Whatever the reason (a guess that does not hold, or a malformed file), the exact path
+    // decides, and reports a malformed file with its line.
+    return null;
+  }
+}
+
+/**
+ * A field of a column guessed to be integer, as a DOUBLE: its value when typeCsv would call it
+ * an integer, missing when blank, and +Infinity (which the finite-only read refuses) when the
+ * guess does not hold for it.
+ */
+function confirmedInteger(c: string): string {
+  return `CASE
+    WHEN ${c} IS NULL OR ${blank(c)} THEN NULL
+    WHEN contains(${c}, '.') OR contains(${c}, 'e') OR contains(${c}, 'E') OR NOT coalesce(isfinite(TRY_CAST(${c} AS DOUBLE)), false)
+      THEN 'Infinity'::DOUBLE
+    ELSE coalesce(TRY_CAST(${c} AS BIGINT)::DOUBLE, 'Infinity'::DOUBLE) END`;
 }
 
 /** Runs a DuckDB step over the file, turning DuckDB's parse errors into KeelErrors naming file and line. */
@@ -130,15 +207,15 @@ const DATETIME = 8;
 const TEXT = 16;
 
 /**
- * The kind of one field, as pandas would read it: an integer or decimal number (finite; DuckDB's
- * extra spellings such as `1_000` or `inf` count as text), `true`/`false` in any case, an ISO
- * date or timestamp, or text. Missing and whitespace-only fields have no kind (0).
+ * The kind of one field, as pandas would read it: an integer or decimal number (finite, as
+ * DuckDB parses numbers, so `1_000` is a thousand; `inf` and `nan` count as text), `true`/`false`
+ * in any case, an ISO date or timestamp, or text. Missing and whitespace-only fields have no
+ * kind (0).
  */
 function valueKind(c: string): string {
   return `CASE
     WHEN ${c} IS NULL THEN 0
     WHEN isfinite(TRY_CAST(${c} AS DOUBLE)) THEN CASE
-      WHEN contains(${c}, '_') THEN ${TEXT}
       -- a number without a point or an exponent is an integer when it fits 64 bits
       WHEN contains(${c}, '.') OR contains(${c}, 'e') OR contains(${c}, 'E') THEN ${FLOAT}
       WHEN TRY_CAST(${c} AS BIGINT) IS NOT NULL THEN ${INTEGER}
@@ -180,8 +257,13 @@ function castExpression(type: StorageType, c: string): string {
  * read_csv with every dialect option explicit and sniffing off: the sniffer can silently pick
  * another header or skip rows on a ragged file, and explicit options give errors with a line.
  */
-function rawCsvRelation(path: string, columnCount: number, options: ResolvedCsvOptions): string {
-  const columns = Array.from({ length: columnCount }, (_, j) => `'c${j}': 'VARCHAR'`).join(', ');
+function rawCsvRelation(
+  path: string,
+  columnCount: number,
+  options: ResolvedCsvOptions,
+  types: readonly string[] = [],
+): string {
+  const columns = Array.from({ length: columnCount }, (_, j) => `'c${j}': '${types[j] ?? 'VARCHAR'}'`).join(', ');
   const nullstr = options.missing.length > 0 ? `, nullstr = [${options.missing.map(quotedString).join(', ')}]` : '';
   return (
     `read_csv(${quotedString(path)}, auto_detect = false, columns = {${columns}}, header = ${options.header}, ` +

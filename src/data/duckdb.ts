@@ -37,6 +37,24 @@ export async function withDuckDB<T>(work: (connection: DuckDBConnection) => Prom
   }
 }
 
+/**
+ * Writes NaN over the NULL entries of `n` values at `offset` (validity bit i clear; a null mask
+ * means every value is present), checking the present ones are finite when asked to.
+ */
+function applyValidity(
+  values: Float64Array,
+  offset: number,
+  n: number,
+  validity: Uint8Array | null | undefined,
+  options: ReadRelationOptions,
+): void {
+  for (let i = 0; i < n; i++) {
+    const present = !validity || (validity[i >> 3] & (1 << (i & 7))) !== 0;
+    if (!present) values[offset + i] = NaN;
+    else if (options.finiteOnly && !Number.isFinite(values[offset + i])) throw new NonFiniteValue();
+  }
+}
+
 /** A double as SQL, exactly: a bare decimal literal would be parsed as DECIMAL and rounded again. */
 export function sqlDouble(value: number): string {
   return `CAST('${String(value)}' AS DOUBLE)`;
@@ -72,32 +90,43 @@ export async function describeRelation(connection: DuckDBConnection, relation: s
  */
 const MATERIALIZE_MAX_CELLS = 2 ** 26;
 
+export interface ReadRelationOptions {
+  /**
+   * Refuse a value that is present but not finite (NaN, ±Infinity), throwing NonFiniteValue:
+   * for readers whose types were guessed and must be confirmed (see readCsvTable's fast path).
+   */
+  readonly finiteOnly?: boolean;
+}
+
+/** A present value that is NaN or infinite, in a read that refuses them. */
+export class NonFiniteValue extends Error {}
+
 /**
  * Reads `columns` of `relation` into a Table chunk by chunk: numbers (and booleans as 0/1)
- * into Float64Arrays, everything else as text. No per-row objects are built, and numeric
- * vectors are copied as bytes: DuckDB turns NULL into NaN in the query, so each chunk's
- * column is one memcpy instead of a call per value.
+ * into Float64Arrays, NaN where DuckDB has NULL, everything else as text. No per-row objects
+ * are built, and numeric vectors are copied as bytes: one memcpy per chunk and column, then
+ * NaN written where the validity mask has NULL. `rows` is the row count when known; without it
+ * the result is materialised and counted by DuckDB.
  */
 export async function readRelation(
   connection: DuckDBConnection,
   relation: string,
   columns: readonly RelationColumn[],
-  rows: number,
+  knownRows?: number,
+  options: ReadRelationOptions = {},
 ): Promise<Table> {
   const numeric = columns.map((c) => c.type === 'integer' || c.type === 'float' || c.type === 'boolean');
   const selectList = columns
-    .map((c, j) =>
-      numeric[j]
-        ? `coalesce(CAST(${quotedIdentifier(c.name)} AS DOUBLE), 'NaN'::DOUBLE)`
-        : `CAST(${quotedIdentifier(c.name)} AS VARCHAR)`,
-    )
+    .map((c, j) => `CAST(${quotedIdentifier(c.name)} AS ${numeric[j] ? 'DOUBLE' : 'VARCHAR'})`)
     .join(', ');
+  const sql = `SELECT ${selectList || 'NULL'} FROM ${relation}`;
+  const materialize = knownRows === undefined || knownRows * columns.length <= MATERIALIZE_MAX_CELLS;
+  const materialized = materialize ? await connection.run(sql) : null;
+  const result = materialized ?? (await connection.stream(sql));
+  const rows = knownRows ?? materialized?.rowCount ?? 0;
   const numbers = columns.map((_, j) => (numeric[j] ? new Float64Array(rows) : null));
   const texts = columns.map((_, j) => (numeric[j] ? null : new Array<string | null>(rows)));
 
-  const sql = `SELECT ${selectList || 'NULL'} FROM ${relation}`;
-  const result =
-    rows * columns.length <= MATERIALIZE_MAX_CELLS ? await connection.run(sql) : await connection.stream(sql);
   let offset = 0;
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     const n = chunk.rowCount;
@@ -106,9 +135,12 @@ export async function readRelation(
       const numberValues = numbers[j];
       const textValues = texts[j];
       if (numberValues) {
-        const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, j), n * 8);
+        const vector = duckdb.data_chunk_get_vector(chunk.chunk, j);
         // A byte copy, so the source needs no 8-byte alignment.
-        new Uint8Array(numberValues.buffer, offset * 8, n * 8).set(bytes.subarray(0, n * 8));
+        new Uint8Array(numberValues.buffer, offset * 8, n * 8).set(
+          duckdb.vector_get_data(vector, n * 8).subarray(0, n * 8),
+        );
+        applyValidity(numberValues, offset, n, duckdb.vector_get_validity(vector, Math.ceil(n / 64) * 8), options);
         continue;
       }
       const vector = chunk.getColumnVector(j);
