@@ -123,8 +123,8 @@ const SAMPLE_ROWS = 10_000;
  * parsing numbers natively as it reads (2–3 times faster than casting text). The guess is
  * confirmed by the read itself, and any doubt returns null so the caller takes the exact
  * two-pass path, which gives the same Table or the proper error:
- * - a later value that does not parse as its column's number type (a word, a decimal in an
- *   integer column, a blank of spaces) is a DuckDB conversion error;
+ * - a later value that does not parse as a number (a word, hex, a blank of spaces) in a
+ *   numeric column is a DuckDB conversion error;
  * - `inf` or `nan`, which DuckDB parses but Keel reads as text, arrive as non-finite values;
  * - a column the sample leaves without values, or typed boolean or datetime (whose later
  *   values could fail the cast silently), is not guessed at all.
@@ -151,19 +151,17 @@ async function readTypedBySample(
   });
   if (columns.some((c) => c === null)) return null;
   const typed = columns as RelationColumn[];
-  // Floats are parsed by the reader; integer and text columns are read as text and converted
-  // exactly as typeCsv would (DuckDB's native integer parsing rounds `2.5` to 3 without a word).
+  // Numbers are parsed by the reader as doubles, integers too: a Table holds every number as a
+  // double, and a decimal or an exponent in an "integer" column gives the same double either way.
   const relation = rawCsvRelation(
     path,
     names.length,
     options,
-    typed.map((c) => (c.type === 'float' ? 'DOUBLE' : 'VARCHAR')),
+    typed.map((c) => (c.type === 'text' ? 'VARCHAR' : 'DOUBLE')),
   );
   const select = typed.map((c, j) => {
     const field = `c${j}`;
-    const value =
-      c.type === 'float' ? field : c.type === 'integer' ? confirmedInteger(field) : castExpression('text', field);
-    return `${value} AS ${quotedIdentifier(c.name)}`;
+    return `${c.type === 'text' ? castExpression('text', field) : field} AS ${quotedIdentifier(c.name)}`;
   });
   try {
     return await readRelation(connection, `(SELECT ${select.join(', ')} FROM ${relation})`, typed, undefined, {
@@ -174,19 +172,6 @@ async function readTypedBySample(
     // decides, and reports a malformed file with its line.
     return null;
   }
-}
-
-/**
- * A field of a column guessed to be integer, as a DOUBLE: its value when typeCsv would call it
- * an integer, missing when blank, and +Infinity (which the finite-only read refuses) when the
- * guess does not hold for it.
- */
-function confirmedInteger(c: string): string {
-  return `CASE
-    WHEN ${c} IS NULL OR ${blank(c)} THEN NULL
-    WHEN contains(${c}, '.') OR contains(${c}, 'e') OR contains(${c}, 'E') OR NOT coalesce(isfinite(TRY_CAST(${c} AS DOUBLE)), false)
-      THEN 'Infinity'::DOUBLE
-    ELSE coalesce(TRY_CAST(${c} AS BIGINT)::DOUBLE, 'Infinity'::DOUBLE) END`;
 }
 
 /** Runs a DuckDB step over the file, turning DuckDB's parse errors into KeelErrors naming file and line. */
