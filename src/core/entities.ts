@@ -135,6 +135,14 @@ export interface ArtifactEntry {
   readonly size: number;
 }
 
+/** What produced a run: the hash of its config (e.g. the project file) and the code's git commit, when known. */
+export interface RunSource {
+  /** sha256 (hex) of the configuration the run was started from; null when none was given. */
+  readonly configHash: string | null;
+  /** `git rev-parse HEAD` of the project folder; null outside a git checkout. */
+  readonly gitCommit: string | null;
+}
+
 export interface Run {
   readonly id: string;
   readonly experiment: string;
@@ -144,9 +152,19 @@ export interface Run {
   readonly pipelineRunId: string | null;
   readonly startedAt: string;
   readonly endedAt: string | null;
+  /** `endedAt − startedAt` in milliseconds; null while the run is running. */
+  readonly durationMs: number | null;
+  /** A free-text description of the run; '' when none was set. */
+  readonly note: string;
+  readonly source: RunSource;
   readonly params: Readonly<Record<string, ParamValue>>;
-  /** Latest value of every metric. */
+  /** Latest value of every metric: the point with the highest step. */
   readonly metrics: Readonly<Record<string, number>>;
+  /**
+   * How many points each metric's series holds (1 for a metric logged once); the series
+   * itself is `getMetricHistory(runId, key)`.
+   */
+  readonly metricPoints: Readonly<Record<string, number>>;
   readonly tags: Readonly<Record<string, string>>;
   readonly datasetVersionIds: readonly string[];
   readonly artifacts: readonly ArtifactEntry[];
@@ -192,6 +210,35 @@ export interface ModelVersion {
   readonly metrics: Readonly<Record<string, number>>;
   readonly tags: Readonly<Record<string, string>>;
   readonly createdAt: string;
+  /** The gate's latest decision on this version; absent when it was never gated. */
+  readonly blessing?: Blessing;
+}
+
+/** One check of the champion/challenger gate. */
+export interface GateCheck {
+  /** threshold: `evaluation.thresholds`; champion: better than the champion; latency: `evaluation.maxLatencyMs`. */
+  readonly kind: 'threshold' | 'champion' | 'latency';
+  /** The metric, or the latency quantile (`p99`). */
+  readonly name: string;
+  readonly value: number | null;
+  readonly passed: boolean;
+  readonly reason: string;
+}
+
+/** The gate's decision on a version, who made it and when. Only a blessed version is promoted automatically. */
+export interface Blessing {
+  readonly passed: boolean;
+  /** The alias the decision was about (the project's `registry.alias`, default `champion`). */
+  readonly alias: string;
+  /** Every check in words, passing or not. */
+  readonly reasons: readonly string[];
+  readonly checks: readonly GateCheck[];
+  /** The champion version it was compared with; null when there was none. */
+  readonly champion: number | null;
+  /** Single-row predict latency of the package, measured in-process by the gate. */
+  readonly latencyMs: (LatencyQuantiles & { readonly rows: number }) | null;
+  readonly actor: string;
+  readonly at: string;
 }
 
 export interface AliasEvent {
@@ -202,6 +249,8 @@ export interface AliasEvent {
   readonly actor: string;
   readonly reason: string;
   readonly at: string;
+  /** Present (true) when a person moved a gated alias onto a version the gate did not bless. */
+  readonly override?: true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'failed_precondition' // the state does not allow it (e.g. an unfitted estimator)
   | 'payload_too_large'
   | 'incompatible' // a package or store from an incompatible version
+  | 'not_exportable' // a model part that the target format (ONNX) cannot express
   | 'internal';
 
 export interface ErrorDetails {
@@ -52,6 +53,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   failed_precondition: 409,
   payload_too_large: 413,
   incompatible: 422,
+  not_exportable: 422,
   internal: 500,
 };
 

@@ -1,4 +1,5 @@
 export * from './entities.js';
+export * from './reports.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './table.js';

@@ -339,7 +339,26 @@ export const ProjectSchema = Type.Object(
     ),
     evaluation: Type.Optional(
       Type.Object(
-        { thresholds: Type.Optional(Type.Record(Type.String(), MetricThreshold)) },
+        {
+          thresholds: Type.Optional(Type.Record(Type.String(), MetricThreshold)),
+          /** Columns the test rows are sliced by in the evaluation report; numeric ones into quantile bins. */
+          slices: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+          /** Quantile bins per numeric slice column (default 4). */
+          sliceBins: Type.Optional(Type.Integer({ minimum: 2, maximum: 20 })),
+          /** Slices with fewer test rows are reported but not ranked among the worst (default 30). */
+          minSliceRows: Type.Optional(Type.Integer({ minimum: 1 })),
+          /** The gate: most single-row predict latency, measured in-process on test rows (default: serving.latencyBudgetMs). */
+          maxLatencyMs: Type.Optional(
+            Type.Object(
+              {
+                p50: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+                p95: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+                p99: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
         { additionalProperties: false },
       ),
     ),

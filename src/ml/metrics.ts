@@ -558,6 +558,8 @@ export interface CalibrationCurve {
   readonly probTrue: Float64Array;
   /** Mean predicted probability in each non-empty bin. */
   readonly probPred: Float64Array;
+  /** Samples in each non-empty bin. */
+  readonly counts: Float64Array;
 }
 
 /** numpy's `linspace(0, 1, n + 1)`, bit for bit: i·(1/n), with the last point exactly 1. */
@@ -644,12 +646,18 @@ export function calibrationCurve(
   }
   const probTrue: number[] = [];
   const probPred: number[] = [];
+  const counts: number[] = [];
   for (let b = 0; b < nBins; b++) {
     if (totals[b] === 0) continue;
     probTrue.push(trues[b] / totals[b]);
     probPred.push(sums[b] / totals[b]);
+    counts.push(totals[b]);
   }
-  return { probTrue: Float64Array.from(probTrue), probPred: Float64Array.from(probPred) };
+  return {
+    probTrue: Float64Array.from(probTrue),
+    probPred: Float64Array.from(probPred),
+    counts: Float64Array.from(counts),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,3 +12,11 @@ export {
 export { runProject, type RunProjectOptions } from './run-project.js';
 export { checkCandidates, greaterIsBetter, selectionMetric, taskStrategy, type TaskStrategy } from './task.js';
 export { buildSearch, fitCandidate, scorerFor } from './search.js';
+export {
+  buildEvaluationReport,
+  scoreClassifier,
+  scoreRegressor,
+  type ReportSettings,
+  type ScoredRows,
+  type TestRows,
+} from './evaluation-report.js';

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import {
   KeelError,
+  rowAt,
   sha256File,
   takeRows,
   type ColumnSchema,
@@ -27,11 +28,19 @@ import {
   type SplitIndices,
 } from '../ml/index.js';
 import { buildReference } from '../monitoring/index.js';
-import { createPackage, evaluateGate, Registry } from '../registry/index.js';
+import {
+  createPackage,
+  EVALUATION_REPORT_PATH,
+  evaluateGate,
+  intendedUseOf,
+  measurePredictLatency,
+  Registry,
+} from '../registry/index.js';
 import { deployDirect } from '../serving/index.js';
 import type { ArtifactStore, MetadataStore } from '../store/index.js';
 import { Tracker } from '../tracking/index.js';
 import type { Pipeline, StepDefinition } from './dag.js';
+import type { TestRows } from './evaluation-report.js';
 import { fitCandidate, trackedParams } from './search.js';
 import { greaterIsBetter, selectionMetric, taskStrategy } from './task.js';
 
@@ -64,12 +73,21 @@ export interface LifecycleOutputs {
   features: { digest: string; features: number };
   train: { candidates: Array<{ name: string; algorithm: string; runId: string; estimator: string; seconds: number }> };
   evaluate: {
-    results: Array<{ name: string; runId: string; metrics: Record<string, number> }>;
+    /** `report`: the digest of the candidate's evaluation report (its run's `evaluation/report.json`). */
+    results: Array<{ name: string; runId: string; metrics: Record<string, number>; report: string }>;
     best: string;
     metric: string;
   };
   register: { model: string; version: number; runId: string };
-  gate: { model: string; candidate: number; passed: boolean; reasons: string[]; champion: number | null };
+  gate: {
+    model: string;
+    candidate: number;
+    passed: boolean;
+    reasons: string[];
+    champion: number | null;
+    /** Single-row predict latency of the candidate's package over test rows. */
+    latencyMs: { p50: number; p95: number; p99: number; rows: number };
+  };
   deploy: { endpoint: string; model: string; version: number; changed: boolean };
 }
 
@@ -322,6 +340,8 @@ const trainStep: Step<'train'> = {
         },
         datasetVersionIds: [trainingDataId(inputs)],
         tags: { 'keel.step': 'train', 'keel.features': inputs.features.digest },
+        // The project file's hash, and the git commit of its folder when it is a checkout.
+        source: { configHash: await sha256File(project.file), dir: project.dir },
       });
       try {
         const t0 = performance.now();
@@ -352,16 +372,33 @@ const trainStep: Step<'train'> = {
 const evaluateStep: Step<'evaluate'> = {
   name: 'evaluate',
   needs: ['import', 'split', 'features', 'train'],
-  version: 1,
-  description: 'Evaluate every candidate on the test rows and pick the best',
-  key: ({ project }) => ({
-    selectionMetric: project.config.training.selectionMetric,
-    positive: project.config.task.positiveClass,
-  }),
+  version: 2,
+  description: 'Evaluate every candidate on the test rows (metrics, slices, errors) and pick the best',
+  key: ({ project }) => {
+    const { slices, sliceBins, minSliceRows } = project.config.evaluation ?? {};
+    return {
+      selectionMetric: project.config.training.selectionMetric,
+      positive: project.config.task.positiveClass,
+      idColumn: project.config.task.idColumn,
+      slices: { slices, sliceBins, minSliceRows },
+    };
+  },
   async run({ project, stores, tracker }, inputs) {
-    const { table } = await loadDataset(stores, trainingDataId(inputs));
+    const { version, table } = await loadDataset(stores, trainingDataId(inputs));
     const { test } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
     const testTable = takeRows(table, test);
+    const testRows: TestRows = {
+      table: testTable,
+      indices: test,
+      columnTypes: new Map(version.schema.columns.map((c) => [c.name, c.type])),
+      split: {
+        method: inputs.split.method,
+        trainRows: inputs.split.train,
+        testRows: inputs.split.test,
+        seed: inputs.split.seed,
+        ...(inputs.split.column !== undefined ? { column: inputs.split.column } : {}),
+      },
+    };
     const features = FeaturePipeline.fromJSON(JSON.parse(await text(stores.artifacts, inputs.features.digest)));
     const X = features.transform(testTable);
     const task = taskStrategy(project.config.task.type);
@@ -370,12 +407,12 @@ const evaluateStep: Step<'evaluate'> = {
     const results: LifecycleOutputs['evaluate']['results'] = [];
     for (const candidate of inputs.train.candidates) {
       const estimator = estimatorFromJSON(JSON.parse(await text(stores.artifacts, candidate.estimator)));
-      const { metrics, report } = task.evaluate(estimator, X, y, project);
+      const { metrics, report } = task.evaluate(estimator, X, y, project, testRows);
       const run = tracker.resume(candidate.runId);
       await run.logMetrics(metrics);
-      await run.logArtifact('evaluation/report.json', JSON.stringify(report));
+      const digest = await run.logArtifact(EVALUATION_REPORT_PATH, JSON.stringify(report));
       await run.end('finished');
-      results.push({ name: candidate.name, runId: candidate.runId, metrics });
+      results.push({ name: candidate.name, runId: candidate.runId, metrics, report: digest });
     }
     const measured = results.filter((r) => r.metrics[metric] !== undefined);
     if (measured.length === 0) {
@@ -401,8 +438,9 @@ const evaluateStep: Step<'evaluate'> = {
 const registerStep: Step<'register'> = {
   name: 'register',
   needs: ['import', 'split', 'features', 'train', 'evaluate'],
-  version: 1,
-  description: 'Package the best candidate (features + estimator + signature + reference) and register it',
+  version: 2,
+  description:
+    'Package the best candidate (features + estimator + signature + reference), register it with its model card',
   key: ({ project }) => ({ model: modelName(project), task: project.config.task }),
   async run(ctx, inputs, { pipelineRunId }) {
     const { project, stores, registry } = ctx;
@@ -434,6 +472,8 @@ const registerStep: Step<'register'> = {
       tags: { 'keel.pipeline_run': pipelineRunId },
     });
     await ctx.tracker.resume(best.runId).setTags({ 'keel.model_version': `${version.name}@${version.version}` });
+    // The card as known at registration; the gate step adds its decision.
+    await registry.writeCard(version, { intendedUse: intendedUseOf(project.config) });
     return { model: version.name, version: version.version, runId: best.runId };
   },
   summary: (o) => `${o.model}@${o.version}`,
@@ -441,15 +481,16 @@ const registerStep: Step<'register'> = {
 
 const gateStep: Step<'gate'> = {
   name: 'gate',
-  needs: ['register', 'evaluate'],
-  version: 1,
-  description: 'Compare with thresholds and the current champion; bless and promote when better',
+  needs: ['import', 'split', 'register', 'evaluate'],
+  version: 2,
+  description: 'Check thresholds, predict latency and the current champion; bless and promote when all hold',
   async key({ project, stores }, inputs) {
     const { model, version } = inputs.register;
     const alias = project.config.registry?.alias ?? defaults.alias;
     const champion = await stores.metadata.getAlias(model, alias);
     return {
       thresholds: project.config.evaluation?.thresholds,
+      maxLatencyMs: maxLatencyMs(project),
       minImprovement: project.config.registry?.minImprovement,
       alias,
       // The decision depends on the champion it is compared with; once this candidate is the
@@ -461,38 +502,76 @@ const gateStep: Step<'gate'> = {
     const alias = project.config.registry?.alias ?? defaults.alias;
     const { model, version } = inputs.register;
     const candidate = inputs.evaluate.results.find((r) => r.runId === inputs.evaluate.best);
+    const registered = await registry.resolve(`${model}@${version}`);
+    const latencyMs = measurePredictLatency(
+      await registry.load(registered),
+      await latencyRows(project, stores, inputs),
+    );
     const championVersion = await stores.metadata.getAlias(model, alias);
     const champion = championVersion !== null ? await stores.metadata.getModelVersion(model, championVersion) : null;
+    const compared = champion && champion.version !== version ? champion : null;
     const decision = evaluateGate(
       {
         thresholds: project.config.evaluation?.thresholds ?? {},
         selectionMetric: selectionMetric(project),
         greaterIsBetter: greaterIsBetter(selectionMetric(project)),
         minImprovement: project.config.registry?.minImprovement ?? 0,
+        maxLatencyMs: maxLatencyMs(project),
       },
       candidate?.metrics ?? {},
-      champion && champion.version !== version ? champion : null,
+      compared,
+      latencyMs,
     );
-    await stores.metadata.setModelVersionTags(model, version, {
-      'gate.passed': String(decision.passed),
-      'gate.reasons': decision.reasons.join('; '),
+    const blessed = await registry.bless(registered, {
+      passed: decision.passed,
+      alias,
+      reasons: [...decision.reasons],
+      checks: [...decision.checks],
+      champion: compared?.version ?? null,
+      latencyMs,
+      actor,
+      at: new Date().toISOString(),
     });
+    // Only a blessed version is promoted automatically; a person can override (`keel models alias --force`).
     if (decision.passed) {
       await registry.setAlias(model, alias, version, { actor, reason: `gate passed: ${decision.reasons.join('; ')}` });
     }
+    await registry.writeCard(blessed);
     return {
       model,
       candidate: version,
       passed: decision.passed,
       reasons: [...decision.reasons],
       champion: decision.passed ? version : championVersion,
+      latencyMs,
     };
   },
   summary: (o) =>
-    o.passed
-      ? `v${o.candidate} is ${'champion'}`
-      : `v${o.candidate} not promoted (${o.reasons.filter((r) => /below|above|not/.test(r)).join('; ')})`,
+    (o.passed
+      ? `v${o.candidate} is champion`
+      : `v${o.candidate} not promoted (${o.reasons.filter((r) => /below|above|not/.test(r)).join('; ')})`) +
+    `; predict p99 ${o.latencyMs.p99.toFixed(2)} ms`,
 };
+
+/** The gate's latency bounds: `evaluation.maxLatencyMs`, else the endpoint's whole-request budget. */
+function maxLatencyMs(project: Project): { p50?: number; p95?: number; p99?: number } | undefined {
+  const budget = project.config.serving?.latencyBudgetMs;
+  return project.config.evaluation?.maxLatencyMs ?? (budget ? { p99: budget.p99 } : undefined);
+}
+
+/** Rows the gate times predictions on: up to 200 test rows, raw, as a request would send them. */
+const LATENCY_ROWS = 200;
+
+async function latencyRows(
+  project: Project,
+  stores: LifecycleContext['stores'],
+  inputs: LifecycleOutputs,
+): Promise<Record<string, unknown>[]> {
+  const { table } = await loadDataset(stores, trainingDataId(inputs));
+  const { test } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
+  const rows = test.subarray(0, LATENCY_ROWS);
+  return Array.from(rows, (i) => rowAt(table, i, [project.config.task.target]));
+}
 
 const deployStep: Step<'deploy'> = {
   name: 'deploy',

@@ -125,6 +125,8 @@ export async function fitCandidate(
       name: `${name} trial ${i + 1}`,
       parentRunId: context.run.id,
       pipelineRunId: context.pipelineRunId,
+      // A trial comes from the same config and code as its search.
+      ...(context.run.source ? { source: context.run.source } : {}),
       params: trackedParams(result.params as Record<string, ParamValue | null>, () => true),
       tags: {
         'keel.step': 'search',

@@ -1,16 +1,19 @@
-import { KeelError, type DenseMatrix, type Project, type Table, type TaskType } from '../core/index.js';
 import {
-  classificationReport,
-  createEstimator,
-  estimatorClass,
-  isClassifier,
-  isRegressor,
-  mae,
-  mape,
-  r2,
-  rmse,
-  type Estimator,
-} from '../ml/index.js';
+  KeelError,
+  type DenseMatrix,
+  type EvaluationReport,
+  type Project,
+  type Table,
+  type TaskType,
+} from '../core/index.js';
+import { createEstimator, estimatorClass, isClassifier, isRegressor, type Estimator } from '../ml/index.js';
+import {
+  buildEvaluationReport,
+  scoreClassifier,
+  scoreRegressor,
+  type ScoredRows,
+  type TestRows,
+} from './evaluation-report.js';
 import { buildSearch } from './search.js';
 
 /**
@@ -24,13 +27,17 @@ export interface TaskStrategy {
   readonly defaultSplit: 'stratified' | 'random';
   readonly defaultSelectionMetric: string;
   targetValues(table: Table, target: string): Array<string | number> | Float64Array;
-  /** Metrics of a fitted estimator on (X, y), and the full report stored as an artifact. */
+  /**
+   * Metrics of a fitted estimator on the test rows (X, y), and the evaluation report stored as
+   * the run's `evaluation/report.json`; `test` holds the same rows raw, for slices and errors.
+   */
   evaluate(
     estimator: Estimator,
     X: DenseMatrix,
     y: Array<string | number> | Float64Array,
     project: Project,
-  ): { metrics: Record<string, number>; report: object };
+    test: TestRows,
+  ): { metrics: Record<string, number>; report: EvaluationReport };
 }
 
 const classification = (type: TaskType): TaskStrategy => ({
@@ -42,16 +49,10 @@ const classification = (type: TaskType): TaskStrategy => ({
     const column = targetColumn(table, target);
     return column.kind === 'number' ? Array.from(column.values) : column.values.map((v) => v ?? '');
   },
-  evaluate(estimator, X, y, project) {
+  evaluate(estimator, X, y, project, test) {
     if (!isClassifier(estimator)) throw notOfKind(estimator, 'classifier');
-    const report = classificationReport({
-      yTrue: y as Array<string | number>,
-      yPred: estimator.predict(X),
-      proba: estimator.predictProba(X),
-      classes: estimator.classes,
-      posLabel: project.config.task.positiveClass,
-    });
-    return { metrics: scalarMetrics(report), report };
+    const scored = scoreClassifier(estimator, X, y as Array<string | number>, project.config.task.positiveClass);
+    return reportOf(project, test, scored);
   },
 });
 
@@ -67,17 +68,9 @@ const regression: TaskStrategy = {
     }
     return column.values;
   },
-  evaluate(estimator, X, y) {
+  evaluate(estimator, X, y, project, test) {
     if (!isRegressor(estimator)) throw notOfKind(estimator, 'regressor');
-    const predicted = estimator.predict(X);
-    const truth = y as Float64Array;
-    const report = {
-      mae: mae(truth, predicted),
-      rmse: rmse(truth, predicted),
-      r2: r2(truth, predicted),
-      mape: mape(truth, predicted),
-    };
-    return { metrics: scalarMetrics(report), report };
+    return reportOf(project, test, scoreRegressor(estimator, X, y as Float64Array));
   },
 };
 
@@ -172,9 +165,18 @@ function notOfKind(estimator: Estimator, kind: string): KeelError {
   return new KeelError('invalid_config', `${estimator.algorithm} is not a ${kind}`, { field: 'training.candidates' });
 }
 
-function scalarMetrics(report: object): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(report))
-    if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
-  return out;
+/** The report, and its defined overall metrics as the run's metrics. */
+function reportOf(
+  project: Project,
+  test: TestRows,
+  scored: ScoredRows,
+): { metrics: Record<string, number>; report: EvaluationReport } {
+  const metric = selectionMetric(project);
+  const report = buildEvaluationReport(project, test, scored, {
+    selectionMetric: metric,
+    greaterIsBetter: greaterIsBetter(metric),
+  });
+  const metrics: Record<string, number> = {};
+  for (const [key, value] of Object.entries(report.metrics)) if (value !== null) metrics[key] = value;
+  return { metrics, report };
 }

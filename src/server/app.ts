@@ -4,10 +4,11 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { keelVersion, notFound, packageRoot } from '../core/index.js';
+import { decodeEvaluationReport, keelVersion, notFound, packageRoot } from '../core/index.js';
 import { endpointMonitoring } from '../monitoring/index.js';
-import type { Registry } from '../registry/index.js';
+import { EVALUATION_REPORT_PATH, type Registry } from '../registry/index.js';
 import type { ServingRuntime } from '../serving/index.js';
+import { searchRuns } from '../tracking/index.js';
 import type { ArtifactStore, MetadataStore } from '../store/index.js';
 import { errorHandler, toErrorBody } from './errors.js';
 
@@ -85,18 +86,31 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
   );
 
   // --- runs
-  app.get<{ Querystring: { limit?: number; experiment?: string } }>(
+  app.get<{
+    Querystring: { limit?: number; experiment?: string; filter?: string; orderBy?: string; pageToken?: string };
+  }>(
     '/api/v1/runs',
     {
       schema: {
         tags: ['runs'],
-        summary: 'Runs, newest first',
-        querystring: Type.Object({ limit: Limit, experiment: Type.Optional(Type.String()) }),
+        summary: 'Search runs: newest first, or those a filter selects in the order asked',
+        description:
+          "`filter` is MLflow's search syntax, e.g. `metrics.roc_auc > 0.8 and params.algorithm = 'random_forest'`; " +
+          '`orderBy` e.g. `metrics.roc_auc DESC, attributes.start_time`. A malformed filter is a 400 naming the column.',
+        querystring: Type.Object({
+          limit: Limit,
+          experiment: Type.Optional(Type.String()),
+          filter: Type.Optional(Type.String({ maxLength: 4_000 })),
+          orderBy: Type.Optional(Type.String({ maxLength: 1_000 })),
+          pageToken: Type.Optional(Type.String({ maxLength: 200 })),
+        }),
+        response: { 400: ErrorSchema },
       },
     },
-    async (request) => ({
-      runs: await metadata.listRuns({ limit: request.query.limit ?? 100, experiment: request.query.experiment }),
-    }),
+    async (request) => {
+      const { limit, experiment, filter, orderBy, pageToken } = request.query;
+      return searchRuns(metadata, { limit: limit ?? 100, experiment, filter, orderBy, pageToken });
+    },
   );
   app.get<{ Params: { id: string } }>(
     '/api/v1/runs/:id',
@@ -107,6 +121,24 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
       const run = await metadata.getRun(request.params.id);
       if (!run) throw notFound(`no run with id "${request.params.id}"`, { field: 'id' });
       return { run };
+    },
+  );
+  app.get<{ Params: { id: string; key: string } }>(
+    '/api/v1/runs/:id/metrics/:key',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "A metric's series: every point logged for it, in step order",
+        params: Type.Object({ id: Name, key: Type.String({ minLength: 1, maxLength: 250 }) }),
+        response: { 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const { id, key } = request.params;
+      const run = await metadata.getRun(id);
+      if (!run) throw notFound(`no run with id "${id}"`, { field: 'id' });
+      if (!Object.hasOwn(run.metrics, key)) throw notFound(`run ${id} has no metric "${key}"`, { field: 'key' });
+      return { runId: id, key, points: await metadata.getMetricHistory(id, key) };
     },
   );
 
@@ -132,6 +164,114 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
         metadata.listAliasEvents(model.name),
       ]);
       return { model, versions, aliasEvents };
+    },
+  );
+
+  // --- registry: versions, model cards, lineage, evaluation reports
+  const VersionRef = Type.String({
+    pattern: '^[A-Za-z0-9_-]+$',
+    maxLength: 128,
+    description: 'a version number or an alias (champion)',
+  });
+  const versionOf = (name: string, ref: string) => registry.resolve(`${name}@${ref}`);
+  app.get<{ Params: { name: string; version: string } }>(
+    '/api/v1/models/:name/versions/:version',
+    {
+      schema: {
+        tags: ['models'],
+        summary: "A model version (by number or alias) with its gate decision and its package's manifest",
+        params: Type.Object({ name: Name, version: VersionRef }),
+        response: { 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const version = await versionOf(request.params.name, request.params.version);
+      const pkg = await registry.readPackage(version);
+      // The manifest only: the fitted state, an imported graph and the reference statistics stay in the package.
+      const { format, formatVersion, keelVersion: writtenBy, createdAt, algorithm, signature, metrics, lineage } = pkg;
+      const manifest = {
+        format,
+        formatVersion,
+        keelVersion: writtenBy,
+        createdAt,
+        algorithm,
+        signature,
+        metrics,
+        lineage,
+      };
+      return { version, package: { ...manifest, runtime: pkg.runtime ?? 'keel' } };
+    },
+  );
+  app.get<{ Params: { name: string; version: string } }>(
+    '/api/v1/models/:name/versions/:version/lineage',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'Lineage of a model version: dataset versions → run → the version → endpoints',
+        params: Type.Object({ name: Name, version: VersionRef }),
+        response: { 404: ErrorSchema },
+      },
+    },
+    async (request) => ({
+      lineage: await registry.modelLineage(await versionOf(request.params.name, request.params.version)),
+    }),
+  );
+  app.get<{ Params: { name: string; version: string } }>(
+    '/api/v1/models/:name/versions/:version/card',
+    {
+      schema: {
+        tags: ['models'],
+        summary: "A model version's generated model card, as JSON and Markdown",
+        params: Type.Object({ name: Name, version: VersionRef }),
+        response: { 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const version = await versionOf(request.params.name, request.params.version);
+      const stored = await registry.readCard(version);
+      if (!stored) {
+        throw notFound(
+          `${version.name}@${version.version} has no model card yet (keel models card ${version.name}@${version.version} --regenerate makes one)`,
+        );
+      }
+      return stored;
+    },
+  );
+  app.get<{ Params: { name: string; version: number } }>(
+    '/api/v1/datasets/:name/versions/:version/lineage',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Lineage of a dataset version: derived versions, runs, model versions and endpoints downstream of it',
+        params: Type.Object({ name: Name, version: Type.Integer({ minimum: 1 }) }),
+        response: { 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const dataset = await metadata.getDatasetVersion(request.params.name, request.params.version);
+      if (!dataset)
+        throw notFound(`no dataset version ${request.params.name}@${request.params.version}`, { field: 'version' });
+      return { lineage: await registry.datasetLineage(dataset) };
+    },
+  );
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/runs/:id/evaluation',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "A run's evaluation report: metrics, curves, confusion matrix, slices, largest errors",
+        params: Type.Object({ id: Name }),
+        response: { 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const run = await metadata.getRun(request.params.id);
+      if (!run) throw notFound(`no run with id "${request.params.id}"`, { field: 'id' });
+      const entry = run.artifacts.find((a) => a.path === EVALUATION_REPORT_PATH);
+      if (!entry) throw notFound(`run ${run.id} has no evaluation report`, { field: 'id' });
+      return {
+        report: decodeEvaluationReport(await deps.artifacts.get(entry.digest), `evaluation report of run ${run.id}`),
+      };
     },
   );
 

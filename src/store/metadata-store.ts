@@ -1,6 +1,7 @@
 import type {
   AliasEvent,
   ArtifactEntry,
+  Blessing,
   DataSchema,
   DatasetSummary,
   DatasetVersion,
@@ -13,6 +14,7 @@ import type {
   RegisteredModel,
   RequestRecord,
   Run,
+  RunSource,
   RunStatus,
   SchemaSource,
   SchemaVersion,
@@ -68,45 +70,143 @@ export interface NewRun {
   readonly params?: Readonly<Record<string, ParamValue>>;
   readonly tags?: Readonly<Record<string, string>>;
   readonly datasetVersionIds?: readonly string[];
+  readonly note?: string;
+  readonly source?: Partial<RunSource>;
+}
+
+/**
+ * A run recorded whole, e.g. imported from elsewhere: `createRuns` takes many in one
+ * transaction. Omitted times are now; a run that is not `running` and has no `endedAt` ends now.
+ */
+export interface RecordedRun extends NewRun {
+  readonly status?: RunStatus;
+  readonly startedAt?: string;
+  readonly endedAt?: string | null;
+  readonly metrics?: RunBatch['metrics'];
 }
 
 export interface RunBatch {
   readonly params?: Readonly<Record<string, ParamValue>>;
   readonly metrics?: ReadonlyArray<{ key: string; value: number; step?: number }>;
   readonly tags?: Readonly<Record<string, string>>;
+  /** Replaces the run's note (its description). */
+  readonly note?: string;
+}
+
+/**
+ * A parsed run filter: what `parseRunFilter` (tracking) makes of
+ * `metrics.roc_auc > 0.8 and params.algorithm = 'random_forest'`. The store turns it into SQL.
+ */
+export type RunFilter =
+  | { readonly kind: 'and'; readonly clauses: readonly RunFilter[] }
+  | { readonly kind: 'or'; readonly clauses: readonly RunFilter[] }
+  | RunCondition;
+
+/**
+ * One comparison. Metrics compare as numbers (their latest value); params and tags as text
+ * (`=`, `!=`, `like`, `ilike`, `in`, `not in`); a run without the metric, param or tag never
+ * matches. `like` is case-sensitive, `ilike` is not; both take `%` and `_`, escaped with `\`.
+ */
+export interface RunCondition {
+  readonly kind: 'condition';
+  readonly field: RunField;
+  readonly op: RunFilterOp;
+  /** A list for `in` / `not in`; a number or text otherwise. */
+  readonly value: RunFilterValue | readonly RunFilterValue[];
+}
+
+export type RunFilterValue = string | number;
+export type RunFilterOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'like' | 'ilike' | 'in' | 'not in';
+
+export type RunField =
+  | { readonly kind: 'metric' | 'param' | 'tag'; readonly key: string }
+  | { readonly kind: 'attribute'; readonly name: RunAttribute };
+
+/** Columns of the run itself; `start_time` and `end_time` compare as ISO-8601 timestamps. */
+export type RunAttribute =
+  | 'run_id'
+  | 'name'
+  | 'experiment'
+  | 'status'
+  | 'start_time'
+  | 'end_time'
+  | 'parent_run_id'
+  | 'pipeline_run_id'
+  | 'config_hash'
+  | 'git_commit';
+
+export interface RunOrder {
+  readonly field: RunField;
+  readonly direction: 'asc' | 'desc';
 }
 
 export interface RunQuery {
   readonly experiment?: string;
   readonly pipelineRunId?: string;
+  /** Only the children (e.g. search trials) of this run. */
+  readonly parentRunId?: string;
+  readonly filter?: RunFilter;
+  /**
+   * Sort keys, in order. Runs lacking a key's value (no such metric, param or tag; NaN; no end
+   * time) come after the runs that have one, whatever the direction. Without keys, newest first;
+   * runs that tie on every key follow creation order in the direction of the first key.
+   */
+  readonly orderBy?: readonly RunOrder[];
   readonly limit?: number;
+}
+
+export interface RunSearch extends RunQuery {
+  /** Page size; 100 when omitted. */
+  readonly limit?: number;
+  /** `nextPageToken` of the previous page of the same search. */
+  readonly pageToken?: string;
+}
+
+export interface RunPage {
+  readonly runs: Run[];
+  /** Pass as `pageToken` for the next page; null on the last page. */
+  readonly nextPageToken: string | null;
 }
 
 export interface RunStore {
   createRun(input: NewRun): Promise<Run>;
   /**
-   * The one primitive for params, metrics and tags; conveniences build on it. All or nothing.
-   * Params are write-once (as in MLflow): the same value again is a no-op, another value fails
-   * with `already_exists`. Tags are overwritten. `Run.metrics` keeps, per key, the point with the
-   * highest step (a later point wins a tie).
+   * Creates many runs, with their params, metrics and tags, in one transaction (all or none):
+   * imports and benchmarks. Returns their ids in input order; error fields name `runs[i]`.
+   */
+  createRuns(inputs: readonly RecordedRun[]): Promise<string[]>;
+  /**
+   * The one primitive for params, metrics, tags and the note; conveniences build on it. All or
+   * nothing. Params are write-once (as in MLflow): the same value again is a no-op, another value
+   * fails with `already_exists`. Tags and the note are overwritten. Every metric point is kept;
+   * `Run.metrics` holds, per key, the point with the highest step (a later point wins a tie).
    */
   logBatch(runId: string, batch: RunBatch): Promise<void>;
   /** Logging a path again replaces its entry. */
   logArtifact(runId: string, artifact: ArtifactEntry): Promise<void>;
   endRun(runId: string, status: Exclude<RunStatus, 'running'>): Promise<Run>;
   getRun(runId: string): Promise<Run | null>;
-  /** Newest first. */
+  /** Every run the query selects (up to `limit`), newest first unless `orderBy` says otherwise. */
   listRuns(query?: RunQuery): Promise<Run[]>;
+  /**
+   * One page of the runs a query selects. The filter and the sort run as SQL on indexes
+   * (latest metrics, params and tags by key and value; runs by experiment and start time).
+   * Fails with invalid_argument for a malformed filter, order or page token.
+   */
+  searchRuns(query?: RunSearch): Promise<RunPage>;
+  /** Every point logged for `key`, in step order (then logging order); empty for an unknown run or key. */
   getMetricHistory(runId: string, key: string): Promise<MetricPoint[]>;
 }
 
-export type NewModelVersion = Omit<ModelVersion, 'version' | 'createdAt'> & {
+export type NewModelVersion = Omit<ModelVersion, 'version' | 'createdAt' | 'blessing'> & {
   readonly description?: string;
 };
 
 export interface AliasChange {
   readonly actor: string;
   readonly reason: string;
+  /** The move puts a gated alias on a version the gate did not bless; recorded in the history. */
+  readonly override?: boolean;
 }
 
 export interface ModelStore {
@@ -128,8 +228,26 @@ export interface ModelStore {
   getAlias(name: string, alias: string): Promise<number | null>;
   /** Sets (merges) tags on a version, e.g. the gate's decision. The package itself never changes. */
   setModelVersionTags(name: string, version: number, tags: Readonly<Record<string, string>>): Promise<ModelVersion>;
+  /** Removes tags from a version; keys it does not have are ignored. Fails with not_found for a missing version. */
+  removeModelVersionTags(name: string, version: number, keys: readonly string[]): Promise<ModelVersion>;
+  /**
+   * Records the gate's decision on a version, replacing an earlier one, and mirrors it in the
+   * tags `gate.passed` and `gate.reasons` (for listing and search), in one transaction.
+   */
+  setModelVersionBlessing(name: string, version: number, blessing: Blessing): Promise<ModelVersion>;
   /** Newest first. */
   listAliasEvents(name: string): Promise<AliasEvent[]>;
+}
+
+/** Lookups that walk lineage downstream: from a dataset version to its runs and models, from a run to its models. */
+export interface LineageStore {
+  /** Runs that read the dataset version (`Run.datasetVersionIds`), newest first. */
+  listRunsByDatasetVersion(datasetVersionId: string): Promise<Run[]>;
+  /** Model versions built from the dataset version or produced by the run (both when both are given), by name then version. */
+  listModelVersionsByLineage(query: {
+    readonly datasetVersionId?: string;
+    readonly runId?: string;
+  }): Promise<ModelVersion[]>;
 }
 
 export interface EndpointStore {
@@ -177,7 +295,7 @@ export interface PredictionStore {
 }
 
 export interface MetadataStore
-  extends DatasetStore, RunStore, ModelStore, EndpointStore, PipelineStore, PredictionStore {
+  extends DatasetStore, RunStore, ModelStore, LineageStore, EndpointStore, PipelineStore, PredictionStore {
   /** Which backend this is, for messages; behaviour never branches on it. */
   readonly dialect: 'sqlite' | 'postgres';
   /** Runs pending migrations. Called once by `openMetadataStore`. */

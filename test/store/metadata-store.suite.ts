@@ -6,11 +6,24 @@ import {
   type ErrorCode,
   type PredictionRecord,
   type RequestRecord,
+  type Run,
+  type RunStatus,
   type SchemaSource,
   type StepRun,
   type TrafficPolicy,
 } from '../../src/core/index.js';
-import type { MetadataStore, NewDatasetVersion, NewModelVersion } from '../../src/store/index.js';
+import { Rng } from '../../src/ml/index.js';
+import type {
+  MetadataStore,
+  NewDatasetVersion,
+  NewModelVersion,
+  RecordedRun,
+  RunField,
+  RunFilter,
+  RunOrder,
+  RunSearch,
+} from '../../src/store/index.js';
+import { parseRunFilter, parseRunOrder } from '../../src/tracking/index.js';
 
 /**
  * The conformance suite every `MetadataStore` passes, whatever its backend. The test file of
@@ -247,8 +260,12 @@ export function runMetadataStoreSuite(harness: MetadataStoreHarness): void {
         pipelineRunId: pipeline.id,
         startedAt: isoTimestamp,
         endedAt: null,
+        durationMs: null,
+        note: '',
+        source: { configHash: null, gitCommit: null },
         params: { algorithm: 'logistic_regression', C: 0.5, balanced: true },
         metrics: {},
+        metricPoints: {},
         tags: { owner: 'ana' },
         datasetVersionIds: [dataset.id],
         artifacts: [],
@@ -385,8 +402,9 @@ export function runMetadataStoreSuite(harness: MetadataStoreHarness): void {
     it('ends a run with its outcome and end time', async () => {
       const run = await store.createRun({ experiment: unique('exp'), name: 'r' });
       const ended = await store.endRun(run.id, 'failed');
-      expect(ended).toEqual({ ...run, status: 'failed', endedAt: isoTimestamp });
+      expect(ended).toEqual({ ...run, status: 'failed', endedAt: isoTimestamp, durationMs: expect.any(Number) });
       expect(ended.endedAt! >= run.startedAt).toBe(true);
+      expect(ended.durationMs).toBe(Date.parse(ended.endedAt!) - Date.parse(run.startedAt));
     });
 
     it('fails with not_found when writing to a run that does not exist', async () => {
@@ -759,6 +777,334 @@ export function runMetadataStoreSuite(harness: MetadataStoreHarness): void {
     });
   });
 
+  // -------------------------------------------------------------------------------------------
+  // Run search: filters, sort keys, pages. Each test searches runs of an experiment of its own.
+
+  describe('run search', () => {
+    /** Every run a search returns, page by page (`limit` a page), checking each token moves on. */
+    async function allPages(query: RunSearch, limit: number): Promise<Run[]> {
+      const runs: Run[] = [];
+      let pageToken: string | undefined;
+      for (let page = 0; page < 1_000; page++) {
+        const result = await store.searchRuns({ ...query, limit, pageToken });
+        expect(result.runs.length).toBeLessThanOrEqual(limit);
+        runs.push(...result.runs);
+        if (result.nextPageToken === null) return runs;
+        expect(result.runs).toHaveLength(limit);
+        pageToken = result.nextPageToken;
+      }
+      throw new Error('the search never ended');
+    }
+
+    const names = (runs: readonly Run[]) => runs.map((run) => run.name);
+
+    it('creates whole runs in one batch: params, metric series, tags, status, times, note, source', async () => {
+      const experiment = unique('exp');
+      const parent = await store.createRun({ experiment, name: 'parent' });
+      const ids = await store.createRuns([
+        {
+          experiment,
+          name: 'a',
+          parentRunId: parent.id,
+          status: 'finished',
+          startedAt: earlier,
+          endedAt: later,
+          params: { C: 0.5 },
+          metrics: [
+            { key: 'loss', value: 0.9, step: 0 },
+            { key: 'loss', value: 0.4, step: 1 },
+            { key: 'auc', value: 0.8 },
+          ],
+          tags: { owner: 'ana' },
+          note: 'baseline',
+          source: { configHash: 'c0ffee', gitCommit: 'a'.repeat(40) },
+        },
+        { experiment, name: 'b' },
+      ]);
+      expect(ids).toHaveLength(2);
+      const [a, b] = await Promise.all(ids.map((id) => store.getRun(id)));
+      expect(a).toMatchObject({
+        name: 'a',
+        status: 'finished',
+        parentRunId: parent.id,
+        startedAt: earlier,
+        endedAt: later,
+        durationMs: 300_000,
+        params: { C: 0.5 },
+        metrics: { loss: 0.4, auc: 0.8 },
+        metricPoints: { loss: 2, auc: 1 },
+        tags: { owner: 'ana' },
+        note: 'baseline',
+        source: { configHash: 'c0ffee', gitCommit: 'a'.repeat(40) },
+      });
+      expect(b).toMatchObject({ status: 'running', endedAt: null, durationMs: null, note: '', metricPoints: {} });
+      expect((await store.getMetricHistory(ids[0], 'loss')).map((p) => p.value)).toEqual([0.9, 0.4]);
+    });
+
+    it('creates none of a batch when one run is wrong, naming it', async () => {
+      const experiment = unique('exp');
+      const error = await keelError(
+        store.createRuns([
+          { experiment, name: 'fine' },
+          { experiment, name: 'orphan', parentRunId: 'run_missing' },
+        ]),
+        'not_found',
+      );
+      expect(error.details.field).toBe('runs[1].parentRunId');
+      expect(
+        await keelError(store.createRuns([{ experiment, name: 'x', status: 'done' as RunStatus }]), 'invalid_argument'),
+      ).toMatchObject({ details: { field: 'runs[0].status' } });
+      expect(await store.listRuns({ experiment })).toEqual([]);
+    });
+
+    it('sets and replaces the note of a run, and counts the points of each series as they come', async () => {
+      const run = await store.createRun({ experiment: unique('exp'), name: 'r', note: 'first try' });
+      expect(run.note).toBe('first try');
+      await store.logBatch(run.id, { note: 'second thoughts', metrics: [{ key: 'loss', value: 1, step: 3 }] });
+      await store.logBatch(run.id, { metrics: [{ key: 'loss', value: 2, step: 1 }] });
+      expect(await store.getRun(run.id)).toMatchObject({
+        note: 'second thoughts',
+        metrics: { loss: 1 },
+        metricPoints: { loss: 2 },
+      });
+    });
+
+    it('filters on the latest metric value, params and tags as text, and attributes', async () => {
+      const experiment = unique('exp');
+      await store.createRuns([
+        {
+          experiment,
+          name: 'rf-1',
+          status: 'finished',
+          startedAt: at(1),
+          params: { algorithm: 'random_forest', C: 1.5 },
+          // The series ends low: the latest value, not the first, is what filters see.
+          metrics: [
+            { key: 'loss', value: 0.9, step: 0 },
+            { key: 'loss', value: 0.2, step: 1 },
+            { key: 'auc', value: 0.91 },
+          ],
+          tags: { owner: 'Ana' },
+        },
+        {
+          experiment,
+          name: 'rf-2',
+          status: 'failed',
+          startedAt: at(2),
+          params: { algorithm: 'random_forest', C: 2 },
+          metrics: [
+            { key: 'loss', value: 0.6 },
+            { key: 'auc', value: 0.7 },
+          ],
+          tags: { owner: 'bo' },
+        },
+        {
+          experiment,
+          name: 'lr-1',
+          status: 'finished',
+          startedAt: at(3),
+          params: { algorithm: 'logistic_regression' },
+          metrics: [{ key: 'auc', value: Number.NaN }],
+          tags: { owner: 'ana' },
+        },
+      ]);
+      const search = async (filter: string) =>
+        names((await store.searchRuns({ experiment, filter: parseRunFilter(filter) })).runs).sort();
+
+      expect(await search('metrics.loss < 0.5')).toEqual(['rf-1']);
+      expect(await search('metrics.auc > 0.8')).toEqual(['rf-1']);
+      // A run without the key never matches, not even `!=`; NaN compares with nothing.
+      expect(await search('metrics.loss != 0.6')).toEqual(['rf-1']);
+      expect(await search('metrics.auc <= 1')).toEqual(['rf-1', 'rf-2']);
+      expect(await search('metrics.auc IN (0.7, 0.91)')).toEqual(['rf-1', 'rf-2']);
+      expect(await search("params.algorithm = 'random_forest'")).toEqual(['rf-1', 'rf-2']);
+      expect(await search('params.C = 1.5')).toEqual(['rf-1']);
+      expect(await search("params.C NOT IN ('2')")).toEqual(['rf-1']);
+      expect(await search("params.algorithm LIKE '%forest'")).toEqual(['rf-1', 'rf-2']);
+      // LIKE is case-sensitive on every backend; ILIKE is not.
+      expect(await search("tags.owner LIKE 'a%'")).toEqual(['lr-1']);
+      expect(await search("tags.owner ILIKE 'a%'")).toEqual(['lr-1', 'rf-1']);
+      expect(await search("tags.owner LIKE 'a\\%'")).toEqual([]);
+      expect(await search("attributes.status = 'finished'")).toEqual(['lr-1', 'rf-1']);
+      expect(await search("attributes.status IN ('failed', 'running')")).toEqual(['rf-2']);
+      expect(await search("attributes.name LIKE 'rf-%'")).toEqual(['rf-1', 'rf-2']);
+      expect(await search(`attributes.start_time > '${at(1)}'`)).toEqual(['lr-1', 'rf-2']);
+      expect(await search(`attributes.experiment = '${experiment}' and metrics.auc > 0.8`)).toEqual(['rf-1']);
+      expect(await search("metrics.auc > 0.8 or tags.owner = 'bo'")).toEqual(['rf-1', 'rf-2']);
+      expect(await search("(metrics.auc > 0.8 or tags.owner = 'bo') and attributes.status = 'failed'")).toEqual([
+        'rf-2',
+      ]);
+      expect(await search("metrics.missing > 0 or params.algorithm = 'logistic_regression'")).toEqual(['lr-1']);
+    });
+
+    it('sorts by metrics, params and attributes, runs lacking the key last in either direction', async () => {
+      const experiment = unique('exp');
+      await store.createRuns([
+        { experiment, name: 'mid', startedAt: at(1), metrics: [{ key: 'auc', value: 0.8 }], params: { k: 'b' } },
+        { experiment, name: 'none', startedAt: at(2), params: { k: 'a' } },
+        { experiment, name: 'nan', startedAt: at(3), metrics: [{ key: 'auc', value: Number.NaN }] },
+        { experiment, name: 'top', startedAt: at(4), metrics: [{ key: 'auc', value: 0.9 }], params: { k: 'c' } },
+        { experiment, name: 'low', startedAt: at(5), metrics: [{ key: 'auc', value: 0.1 }], params: { k: 'b' } },
+      ]);
+      const sorted = async (orderBy: string) =>
+        names(await store.listRuns({ experiment, orderBy: parseRunOrder(orderBy) }));
+
+      expect(await sorted('metrics.auc DESC')).toEqual(['top', 'mid', 'low', 'nan', 'none']);
+      // The runs without a value keep creation order in the sort's direction, as ties do.
+      expect(await sorted('metrics.auc')).toEqual(['low', 'mid', 'top', 'none', 'nan']);
+      expect(await sorted('attributes.start_time')).toEqual(['mid', 'none', 'nan', 'top', 'low']);
+      expect(await sorted('attributes.start_time DESC')).toEqual(['low', 'top', 'nan', 'none', 'mid']);
+      expect(await sorted('params.k DESC, metrics.auc DESC')).toEqual(['top', 'mid', 'low', 'none', 'nan']);
+      expect(await sorted('params.k, metrics.auc')).toEqual(['none', 'low', 'mid', 'top', 'nan']);
+      expect(await sorted('attributes.name')).toEqual(['low', 'mid', 'nan', 'none', 'top']);
+      // Without keys: newest first.
+      expect(names(await store.listRuns({ experiment }))).toEqual(['low', 'top', 'nan', 'none', 'mid']);
+    });
+
+    it('pages through a sorted search with tokens, each run once, across the runs that lack the key', async () => {
+      const experiment = unique('exp');
+      await store.createRuns(
+        range(23).map((i) => ({
+          experiment,
+          name: `r${String(i).padStart(2, '0')}`,
+          startedAt: at(i),
+          metrics: i % 4 === 3 ? [] : [{ key: 'auc', value: i / 100 }],
+        })),
+      );
+      const query = { experiment, orderBy: parseRunOrder('metrics.auc DESC') };
+      const everything = await store.listRuns(query);
+      expect(everything).toHaveLength(23);
+      for (const limit of [1, 5, 17, 23, 100]) {
+        expect(names(await allPages(query, limit)), `pages of ${limit}`).toEqual(names(everything));
+      }
+      const first = await store.searchRuns({ experiment });
+      expect(first.runs).toHaveLength(23);
+      expect(first.nextPageToken).toBeNull();
+      expect(
+        await keelError(store.searchRuns({ experiment, pageToken: 'not-a-token' }), 'invalid_argument'),
+      ).toMatchObject({ details: { field: 'pageToken' } });
+    });
+
+    it('finds what a filter keeps beyond the first thousands of runs as well as within them', async () => {
+      // More runs than the window a search first walks: the rare runs are the oldest ones.
+      const experiment = unique('exp');
+      const total = 2_500;
+      await store.createRuns(
+        range(total).map((i) => ({
+          experiment,
+          name: `r${i}`,
+          startedAt: at(i),
+          metrics: [{ key: 'auc', value: (i * 7919) % total }],
+          tags: { rare: i < 4 ? 'yes' : 'no', third: i % 3 === 0 ? 'yes' : 'no' },
+        })),
+      );
+      const newest = (filter: string) =>
+        store.searchRuns({ experiment, filter: parseRunFilter(filter), limit: 10 }).then((page) => names(page.runs));
+      expect(await newest("tags.rare = 'yes'")).toEqual(['r3', 'r2', 'r1', 'r0']);
+      expect(await newest("tags.third = 'yes'")).toEqual(range(10).map((i) => `r${2499 - i * 3}`));
+      const byAuc = await store.searchRuns({
+        experiment,
+        filter: parseRunFilter("tags.rare = 'yes' or tags.third = 'no' and metrics.auc < 3"),
+        orderBy: parseRunOrder('metrics.auc DESC'),
+        limit: 10,
+      });
+      const expected = range(total)
+        .filter((i) => i < 4 || (i % 3 !== 0 && (i * 7919) % total < 3))
+        .sort((a, b) => ((b * 7919) % total) - ((a * 7919) % total));
+      expect(names(byAuc.runs)).toEqual(expected.map((i) => `r${i}`));
+    });
+
+    it('agrees with a plain evaluation of the filter and the sort, for many queries and page sizes', async () => {
+      const experiment = unique('exp');
+      const rng = new Rng(7);
+      const inputs = range(120).map((i): RecordedRun => ({
+        experiment,
+        name: `n${rng.nextInt(6)}`,
+        status: (['running', 'finished', 'failed'] as const)[rng.nextInt(3)],
+        startedAt: at(i),
+        params: rng.nextFloat() < 0.8 ? { p: `v${rng.nextInt(4)}`, depth: rng.nextInt(12) } : {},
+        metrics: ['a', 'b']
+          .filter(() => rng.nextFloat() < 0.85)
+          .map((key) => ({ key, value: Math.round(rng.nextFloat() * 1e6) / 1e6 })),
+        tags: rng.nextFloat() < 0.7 ? { t: ['x', 'X', 'y'][rng.nextInt(3)] } : {},
+      }));
+      await store.createRuns(inputs);
+      const runs = await store.listRuns({ experiment });
+      const creation = new Map([...runs].reverse().map((run, i) => [run.id, i]));
+      const filters = [
+        undefined,
+        'metrics.a > 0.5',
+        "metrics.a > 0.2 and params.p = 'v1'",
+        "params.p IN ('v0', 'v2') or metrics.b <= 0.3",
+        "tags.t ILIKE 'x' and attributes.status != 'running'",
+        "(tags.t = 'y' or metrics.a < 0.1) and params.depth != 3",
+        "attributes.name IN ('n1', 'n2') and metrics.b >= 0.5",
+      ];
+      const orders = [
+        undefined,
+        'metrics.a DESC',
+        'metrics.b',
+        'params.p DESC, metrics.a',
+        'attributes.name, metrics.b DESC',
+      ];
+      for (const filterText of filters) {
+        for (const orderText of orders) {
+          const filter = filterText === undefined ? undefined : parseRunFilter(filterText);
+          const orderBy = orderText === undefined ? undefined : parseRunOrder(orderText);
+          const expected = referenceSearch(runs, creation, filter, orderBy);
+          const label = `${filterText ?? '(all)'} | ${orderText ?? '(newest)'}`;
+          expect(names(await store.listRuns({ experiment, filter, orderBy })), label).toEqual(names(expected));
+          const paged = await allPages({ experiment, filter, orderBy }, 9);
+          expect(
+            paged.map((run) => run.id),
+            label,
+          ).toEqual(expected.map((run) => run.id));
+        }
+      }
+    });
+
+    it("lists a run's children", async () => {
+      const experiment = unique('exp');
+      const parent = await store.createRun({ experiment, name: 'search' });
+      const [, second] = await store.createRuns([
+        { experiment, name: 'trial 1', parentRunId: parent.id },
+        { experiment, name: 'trial 2', parentRunId: parent.id },
+        { experiment, name: 'other' },
+      ]);
+      expect(names(await store.listRuns({ parentRunId: parent.id }))).toEqual(['trial 2', 'trial 1']);
+      const filtered = await store.searchRuns({ filter: parseRunFilter(`attributes.parent_run_id = '${parent.id}'`) });
+      expect(filtered.runs.map((run) => run.id)).toContain(second);
+    });
+
+    it('refuses a malformed filter or sort built by hand, naming it', async () => {
+      const bad = [
+        { kind: 'condition', field: { kind: 'attribute', name: 'colour' }, op: '=', value: 'x' },
+        { kind: 'condition', field: { kind: 'metric', key: 'auc' }, op: 'like', value: '1%' },
+        { kind: 'condition', field: { kind: 'param', key: 'C' }, op: 'in', value: [] },
+        { kind: 'or', clauses: [] },
+        { kind: 'condition', field: { kind: 'metric', key: 'auc' }, op: 'in', value: range(1_001) },
+        {
+          kind: 'and',
+          clauses: range(101).map(() => ({
+            kind: 'condition',
+            field: { kind: 'metric', key: 'a' },
+            op: '>',
+            value: 0,
+          })),
+        },
+      ] as unknown as RunFilter[];
+      for (const filter of bad) {
+        expect(await keelError(store.searchRuns({ filter }), 'invalid_argument')).toMatchObject({
+          details: { field: 'filter' },
+        });
+      }
+      const orderBy = [{ field: { kind: 'metric', key: 'auc' }, direction: 'up' }] as unknown as RunOrder[];
+      expect(await keelError(store.searchRuns({ orderBy }), 'invalid_argument')).toMatchObject({
+        details: { field: 'orderBy' },
+      });
+    });
+  });
+
   describe('bad input', () => {
     it('is refused with invalid_argument, naming the field', async () => {
       expect(await keelError(store.listRuns({ limit: -1 }), 'invalid_argument')).toMatchObject({
@@ -903,4 +1249,95 @@ function prediction(endpoint: string, i: number): PredictionRecord {
     latencyMs: 0.25 + i / 1000,
     at: at(i),
   };
+}
+
+/**
+ * Run search done plainly over entities: what the store's SQL must agree with. Runs lacking a
+ * key's value come after those that have it. Ties follow the first key's direction: in run id
+ * order among runs that have a metric, param or tag as the first key, in creation order otherwise.
+ */
+function referenceSearch(
+  runs: readonly Run[],
+  creation: ReadonlyMap<string, number>,
+  filter: RunFilter | undefined,
+  orderBy: readonly RunOrder[] = [],
+): Run[] {
+  const matching = runs.filter((run) => filter === undefined || matches(run, filter));
+  const [first] = orderBy;
+  const direction = first?.direction === 'asc' ? 1 : -1;
+  return matching.sort((a, b) => {
+    for (const key of orderBy) {
+      const [x, y] = [fieldValue(a, key.field), fieldValue(b, key.field)];
+      if (x === null || y === null) {
+        if (x !== y) return x === null ? 1 : -1;
+        continue;
+      }
+      if (x !== y) return (x < y ? -1 : 1) * (key.direction === 'asc' ? 1 : -1);
+    }
+    if (first && first.field.kind !== 'attribute' && fieldValue(a, first.field) !== null) {
+      return (a.id < b.id ? -1 : 1) * direction;
+    }
+    return (creation.get(a.id)! - creation.get(b.id)!) * direction;
+  });
+}
+
+function fieldValue(run: Run, field: RunField): string | number | null {
+  if (field.kind === 'attribute') {
+    const columns: Record<string, string | null> = {
+      run_id: run.id,
+      name: run.name,
+      experiment: run.experiment,
+      status: run.status,
+      start_time: run.startedAt,
+      end_time: run.endedAt,
+      parent_run_id: run.parentRunId,
+    };
+    return columns[field.name] ?? null;
+  }
+  if (field.kind === 'metric') {
+    const value = run.metrics[field.key];
+    return value === undefined || Number.isNaN(value) ? null : value;
+  }
+  const values: Record<string, unknown> = field.kind === 'param' ? run.params : run.tags;
+  return Object.hasOwn(values, field.key) ? String(values[field.key]) : null;
+}
+
+function matches(run: Run, filter: RunFilter): boolean {
+  if (filter.kind === 'and') return filter.clauses.every((clause) => matches(run, clause));
+  if (filter.kind === 'or') return filter.clauses.some((clause) => matches(run, clause));
+  const value = fieldValue(run, filter.field);
+  if (value === null) return false;
+  // Metrics are numbers and text is text on both sides; the casts only tell TypeScript.
+  const wanted = filter.value as number;
+  const have = value as number;
+  const like = (pattern: string, flags: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        .replace(/%/g, '.*')
+        .replace(/_/g, '.')}$`,
+      flags,
+    );
+  switch (filter.op) {
+    case '=':
+      return value === wanted;
+    case '!=':
+      return value !== wanted;
+    case '<':
+      return have < wanted;
+    case '<=':
+      return have <= wanted;
+    case '>':
+      return have > wanted;
+    case '>=':
+      return have >= wanted;
+    case 'in':
+      return (filter.value as unknown[]).includes(value);
+    case 'not in':
+      return !(filter.value as unknown[]).includes(value);
+    case 'like':
+      return like(String(wanted), 's').test(String(value));
+    case 'ilike':
+      return like(String(wanted), 'is').test(String(value));
+  }
 }

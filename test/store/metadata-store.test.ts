@@ -5,17 +5,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { openMetadataStore } from '../../src/store/index.js';
 import { runMetadataStoreSuite } from './metadata-store.suite.js';
+import { runRegistryStoreSuite } from './registry-store.suite.js';
 import { dropPostgresSchema, postgresUrl, requirePostgres } from './postgres.js';
 
 describe('SqlMetadataStore on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'keel-store-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  runMetadataStoreSuite({
+  const harness = {
     dialect: 'sqlite',
     // A folder that does not exist yet: opening creates it.
     open: () => openMetadataStore(`sqlite://${join(dir, 'nested', 'keel.db')}`),
-  });
+  } as const;
+  runMetadataStoreSuite(harness);
+  runRegistryStoreSuite(harness);
 });
 
 describe('SqlMetadataStore on PostgreSQL', () => {
@@ -30,8 +33,7 @@ describe('SqlMetadataStore on PostgreSQL', () => {
     if (reachable) await dropPostgresSchema(schema);
   });
 
-  runMetadataStoreSuite({
-    dialect: 'postgres',
-    open: () => openMetadataStore(postgresUrl(schema)),
-  });
+  const harness = { dialect: 'postgres', open: () => openMetadataStore(postgresUrl(schema)) } as const;
+  runMetadataStoreSuite(harness);
+  runRegistryStoreSuite(harness);
 });

@@ -75,6 +75,8 @@ export function sqliteBackend(path: string): SqlBackend {
         database.pragma('synchronous = NORMAL');
         database.pragma('foreign_keys = ON');
         database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+        // LIKE is case-sensitive, as on PostgreSQL; run search's ILIKE compares lower(…) instead.
+        database.pragma('case_sensitive_like = ON');
         return database;
       },
     }),

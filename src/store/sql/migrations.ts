@@ -1,4 +1,4 @@
-import { Migrator, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
+import { Migrator, sql, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
 import { KeelError } from '../../core/index.js';
 import type { DialectCapabilities, SqlBackend } from './dialects.js';
 
@@ -11,6 +11,8 @@ export function keelMigrations(capabilities: DialectCapabilities): Record<string
   return {
     '0001_initial': { up: (db) => createInitialSchema(db, capabilities) },
     '0002_schema_versions': { up: (db) => createSchemaVersions(db) },
+    '0003_run_search': { up: (db) => createRunSearch(db) },
+    '0004_registry_gate': { up: (db) => addGateRecords(db) },
   };
 }
 
@@ -285,6 +287,62 @@ async function createSchemaVersions(db: Kysely<unknown>): Promise<void> {
       'dataset',
       'version',
     ])
+    .execute();
+}
+
+/**
+ * Run search and the rest of a run's record. Runs gain a note and their source (config hash,
+ * git commit); the latest-metrics row counts its series. The (key, value) indexes of params,
+ * latest metrics and tags become (key, value, run_id): a filter's run ids, and a sort by a
+ * metric, param or tag with its tie-break, are then read from the index alone. Runs get indexes
+ * for the attributes search filters and sorts on, each ending in `seq`, the tie-break.
+ */
+async function createRunSearch(db: Kysely<unknown>): Promise<void> {
+  const { schema } = db;
+  await schema
+    .alterTable('runs')
+    .addColumn('note', 'text', (c) => c.notNull().defaultTo(''))
+    .execute();
+  await schema.alterTable('runs').addColumn('config_hash', 'text').execute();
+  await schema.alterTable('runs').addColumn('git_commit', 'text').execute();
+
+  await schema
+    .alterTable('run_latest_metrics')
+    .addColumn('points', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute();
+  await sql`
+    update run_latest_metrics set points = (
+      select count(*) from run_metrics
+      where run_metrics.run_id = run_latest_metrics.run_id and run_metrics.key = run_latest_metrics.key
+    )`.execute(db);
+
+  for (const table of ['run_params', 'run_latest_metrics', 'run_tags']) {
+    await schema.dropIndex(`${table}_key_value_idx`).execute();
+    await schema.createIndex(`${table}_key_value_run_idx`).on(table).columns(['key', 'value', 'run_id']).execute();
+  }
+
+  const runIndexes: Record<string, string[]> = {
+    runs_started_idx: ['started_at', 'seq'],
+    runs_experiment_started_idx: ['experiment', 'started_at', 'seq'],
+    runs_name_idx: ['name', 'seq'],
+    runs_status_idx: ['status', 'seq'],
+    runs_parent_run_idx: ['parent_run_id', 'seq'],
+  };
+  for (const [name, columns] of Object.entries(runIndexes)) {
+    await schema.createIndex(name).on('runs').columns(columns).execute();
+  }
+}
+
+/**
+ * The gate's decision on a model version (`blessing`: JSON, null until the version is gated),
+ * and whether an alias move overrode the gate (`override`: 0 or 1, as booleans do not exist).
+ */
+async function addGateRecords(db: Kysely<unknown>): Promise<void> {
+  const { schema } = db;
+  await schema.alterTable('model_versions').addColumn('blessing', 'text').execute();
+  await schema
+    .alterTable('alias_events')
+    .addColumn('override', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
 }
 

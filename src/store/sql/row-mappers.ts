@@ -94,12 +94,13 @@ export function toMetricPoint(row: MetricRow): MetricPoint {
 export interface RunParts {
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly metrics: Readonly<Record<string, number>>;
+  readonly metricPoints: Readonly<Record<string, number>>;
   readonly tags: Readonly<Record<string, string>>;
   readonly datasetVersionIds: readonly string[];
   readonly artifacts: readonly ArtifactEntry[];
 }
 
-export function toRun(row: RunRow, parts: RunParts): Run {
+export function toRun(row: Omit<RunRow, 'seq'>, parts: RunParts): Run {
   return {
     id: row.id,
     experiment: row.experiment,
@@ -109,7 +110,15 @@ export function toRun(row: RunRow, parts: RunParts): Run {
     pipelineRunId: row.pipeline_run_id,
     startedAt: row.started_at,
     endedAt: row.ended_at,
-    ...parts,
+    durationMs: row.ended_at === null ? null : Date.parse(row.ended_at) - Date.parse(row.started_at),
+    note: row.note,
+    source: { configHash: row.config_hash, gitCommit: row.git_commit },
+    params: parts.params,
+    metrics: parts.metrics,
+    metricPoints: parts.metricPoints,
+    tags: parts.tags,
+    datasetVersionIds: parts.datasetVersionIds,
+    artifacts: parts.artifacts,
   };
 }
 
@@ -125,6 +134,7 @@ export function toModelVersion(row: ModelVersionRow): ModelVersion {
     metrics: parseJson(row.metrics),
     tags: parseJson(row.tags),
     createdAt: row.created_at,
+    ...(row.blessing !== null ? { blessing: parseJson(row.blessing) } : {}),
   };
 }
 
@@ -137,6 +147,7 @@ export function toAliasEvent(row: Omit<AliasEventRow, 'seq'>): AliasEvent {
     actor: row.actor,
     reason: row.reason,
     at: row.at,
+    ...(row.override ? { override: true as const } : {}),
   };
 }
 

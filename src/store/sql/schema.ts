@@ -78,6 +78,9 @@ export interface RunsTable {
   pipeline_run_id: string | null;
   started_at: string;
   ended_at: string | null;
+  note: string;
+  config_hash: string | null;
+  git_commit: string | null;
 }
 
 /** `value` is the text form (what run search compares); `type` restores the JSON type. */
@@ -97,8 +100,14 @@ export interface RunMetricsTable {
   timestamp: string;
 }
 
-/** The point with the highest step per (run, key): `Run.metrics`, and what run search filters. */
-export type RunLatestMetricsTable = RunMetricsTable;
+/**
+ * The point with the highest step per (run, key): `Run.metrics`, and what run search filters
+ * and sorts on. `points` counts the key's series, so a run reports its series lengths without
+ * reading them.
+ */
+export interface RunLatestMetricsTable extends RunMetricsTable {
+  points: number;
+}
 
 export interface RunTagsTable {
   run_id: string;
@@ -138,6 +147,8 @@ export interface ModelVersionsTable {
   metrics: string;
   tags: string;
   created_at: string;
+  /** The gate's decision as JSON; null until the version is gated (migration 0004). */
+  blessing: string | null;
 }
 
 export interface ModelAliasesTable {
@@ -155,6 +166,8 @@ export interface AliasEventsTable {
   actor: string;
   reason: string;
   at: string;
+  /** 1 when the move overrode the gate (migration 0004). */
+  override: Generated<number>;
 }
 
 export interface EndpointsTable {

@@ -1,10 +1,18 @@
-import { Kysely, type InsertQueryBuilder, type InsertResult, type Insertable, type Transaction } from 'kysely';
+import {
+  Kysely,
+  type InsertQueryBuilder,
+  type InsertResult,
+  type Insertable,
+  type RawBuilder,
+  type Transaction,
+} from 'kysely';
 import {
   KeelError,
   newId,
   notFound,
   type AliasEvent,
   type ArtifactEntry,
+  type Blessing,
   type DatasetSummary,
   type DatasetVersion,
   type Endpoint,
@@ -30,8 +38,11 @@ import type {
   NewRun,
   NewSchemaVersion,
   PredictionQuery,
+  RecordedRun,
   RunBatch,
+  RunPage,
   RunQuery,
+  RunSearch,
 } from '../metadata-store.js';
 import type { DialectCapabilities, DriverErrorKind, SqlBackend } from './dialects.js';
 import { migrateToLatest } from './migrations.js';
@@ -53,7 +64,8 @@ import {
   toSchemaVersion,
   toStepRun,
 } from './row-mappers.js';
-import type { KeelDatabase, RunMetricsTable, RunRow } from './schema.js';
+import { decodePageToken, encodePageToken, fetchPage, planSearch } from './run-search.js';
+import type { KeelDatabase, RunLatestMetricsTable, RunMetricsTable, RunRow } from './schema.js';
 
 type Db = Kysely<KeelDatabase>;
 type InsertInto<T extends keyof KeelDatabase> = InsertQueryBuilder<KeelDatabase, T, InsertResult>;
@@ -251,45 +263,116 @@ export class SqlMetadataStore implements MetadataStore {
   // Runs
 
   async createRun(input: NewRun): Promise<Run> {
-    const params = Object.entries(input.params ?? {});
-    params.forEach(([key, value]) => checkParam(key, value));
-    const datasetVersionIds = [...new Set(input.datasetVersionIds ?? [])];
-    const row = {
-      id: newId('run'),
-      experiment: input.experiment,
-      name: input.name,
-      status: 'running' as const,
-      parent_run_id: input.parentRunId ?? null,
-      pipeline_run_id: input.pipelineRunId ?? null,
-      started_at: now(),
-      ended_at: null,
-    };
+    const [id] = await this.#createRuns([input], () => '');
+    return this.#requireRun(id);
+  }
+
+  createRuns(inputs: readonly RecordedRun[]): Promise<string[]> {
+    return this.#createRuns(inputs, (i) => `runs[${i}].`);
+  }
+
+  /** Validates and inserts whole runs in one transaction, with multi-row inserts; `field` prefixes error fields. */
+  async #createRuns(inputs: readonly RecordedRun[], field: (i: number) => string): Promise<string[]> {
+    const createdAt = now();
+    const runs = inputs.map((input, i) => {
+      const id = newId('run');
+      const at = field(i);
+      requireName(input.experiment, `${at}experiment`);
+      if (typeof input.name !== 'string') {
+        throw new KeelError('invalid_argument', 'A run name must be text.', { field: `${at}name` });
+      }
+      const params = Object.entries(input.params ?? {});
+      params.forEach(([key, value]) => checkParam(key, value, at));
+      const status = checkStatus(input.status ?? 'running', `${at}status`);
+      const startedAt = input.startedAt === undefined ? createdAt : toTimestamp(input.startedAt, `${at}startedAt`);
+      const endedAt =
+        input.endedAt !== undefined && input.endedAt !== null
+          ? toTimestamp(input.endedAt, `${at}endedAt`)
+          : status === 'running'
+            ? null
+            : createdAt;
+      const row = {
+        id,
+        experiment: input.experiment,
+        name: input.name,
+        status,
+        parent_run_id: input.parentRunId ?? null,
+        pipeline_run_id: input.pipelineRunId ?? null,
+        started_at: startedAt,
+        ended_at: endedAt,
+        note: checkNote(input.note ?? '', at),
+        config_hash: checkSource(input.source?.configHash, `${at}source.configHash`),
+        git_commit: checkSource(input.source?.gitCommit, `${at}source.gitCommit`),
+      };
+      const points = metricRows(id, input.metrics ?? [], startedAt, at);
+      return {
+        row,
+        params: params.map(([key, value]) => paramToRow(id, key, value)),
+        tags: Object.entries(input.tags ?? {}).map(([key, value]) => ({ run_id: id, key, value })),
+        datasets: [...new Set(input.datasetVersionIds ?? [])].map((dataset, position) => ({
+          run_id: id,
+          dataset_version_id: dataset,
+          position,
+        })),
+        points,
+        latest: latestPoints(points),
+      };
+    });
     await this.#transaction(async (trx) => {
-      if (row.parent_run_id !== null) await requireRow(trx, 'runs', row.parent_run_id, 'parentRunId', 'Run');
-      if (row.pipeline_run_id !== null) {
-        await requireRow(trx, 'pipeline_runs', row.pipeline_run_id, 'pipelineRunId', 'Pipeline run');
-      }
-      for (const [i, id] of datasetVersionIds.entries()) {
-        await requireRow(trx, 'dataset_versions', id, `datasetVersionIds[${i}]`, 'Dataset version');
-      }
-      await trx.insertInto('runs').values(row).execute();
+      await this.#requireRows(
+        trx,
+        'runs',
+        runs.flatMap((r, i) => (r.row.parent_run_id === null ? [] : [[r.row.parent_run_id, `${field(i)}parentRunId`]])),
+        'Run',
+      );
+      await this.#requireRows(
+        trx,
+        'pipeline_runs',
+        runs.flatMap((r, i) =>
+          r.row.pipeline_run_id === null ? [] : [[r.row.pipeline_run_id, `${field(i)}pipelineRunId`]],
+        ),
+        'Pipeline run',
+      );
+      await this.#requireRows(
+        trx,
+        'dataset_versions',
+        runs.flatMap((r, i) =>
+          r.datasets.map((d, j): [string, string] => [d.dataset_version_id, `${field(i)}datasetVersionIds[${j}]`]),
+        ),
+        'Dataset version',
+      );
+      await this.#insertInChunks(
+        trx,
+        'runs',
+        runs.map((r) => r.row),
+      );
       await this.#insertInChunks(
         trx,
         'run_params',
-        params.map(([key, value]) => paramToRow(row.id, key, value)),
+        runs.flatMap((r) => r.params),
       );
       await this.#insertInChunks(
         trx,
         'run_tags',
-        Object.entries(input.tags ?? {}).map(([key, value]) => ({ run_id: row.id, key, value })),
+        runs.flatMap((r) => r.tags),
       );
       await this.#insertInChunks(
         trx,
         'run_datasets',
-        datasetVersionIds.map((id, position) => ({ run_id: row.id, dataset_version_id: id, position })),
+        runs.flatMap((r) => r.datasets),
+      );
+      await this.#insertInChunks(
+        trx,
+        'run_metrics',
+        runs.flatMap((r) => r.points),
+      );
+      await this.#insertInChunks(
+        trx,
+        'run_latest_metrics',
+        runs.flatMap((r) => r.latest),
       );
     });
-    return this.#requireRun(row.id);
+    return runs.map((r) => r.row.id);
   }
 
   async logBatch(runId: string, batch: RunBatch): Promise<void> {
@@ -298,27 +381,9 @@ export class SqlMetadataStore implements MetadataStore {
     const params = Object.entries(batch.params ?? {}).sort(byKey);
     const tags = Object.entries(batch.tags ?? {}).sort(byKey);
     params.forEach(([key, value]) => checkParam(key, value));
-    const timestamp = now();
-    const points: RunMetricsTable[] = (batch.metrics ?? []).map((metric, i) => {
-      const step = metric.step ?? 0;
-      if (typeof metric.value !== 'number') {
-        throw new KeelError('invalid_argument', `Metric "${metric.key}" must be a number.`, {
-          field: `metrics[${i}].value`,
-        });
-      }
-      if (!Number.isSafeInteger(step)) {
-        throw new KeelError('invalid_argument', `Metric "${metric.key}" has step ${step}; steps are integers.`, {
-          field: `metrics[${i}].step`,
-        });
-      }
-      return { run_id: runId, key: metric.key, value: metricToColumn(metric.value), step, timestamp };
-    });
-    const latestByKey = new Map<string, RunMetricsTable>();
-    for (const point of points) {
-      const seen = latestByKey.get(point.key);
-      if (!seen || point.step >= seen.step) latestByKey.set(point.key, point);
-    }
-    const latestPoints = [...latestByKey.values()].sort((a, b) => compareText(a.key, b.key));
+    const note = batch.note === undefined ? undefined : checkNote(batch.note);
+    const points = metricRows(runId, batch.metrics ?? [], now(), '');
+    const latest = latestPoints(points);
 
     await this.#transaction(async (trx) => {
       await requireRow(trx, 'runs', runId, 'runId', 'Run');
@@ -351,16 +416,28 @@ export class SqlMetadataStore implements MetadataStore {
       }
 
       await this.#insertInChunks(trx, 'run_metrics', points);
-      await this.#insertInChunks(trx, 'run_latest_metrics', latestPoints, (qb) =>
+      await this.#insertInChunks(trx, 'run_latest_metrics', latest, (qb) =>
         qb.onConflict((oc) =>
-          oc
-            .columns(['run_id', 'key'])
-            .doUpdateSet((eb) => ({
-              value: eb.ref('excluded.value'),
-              step: eb.ref('excluded.step'),
-              timestamp: eb.ref('excluded.timestamp'),
-            }))
-            .where((eb) => eb('excluded.step', '>=', eb.ref('run_latest_metrics.step'))),
+          oc.columns(['run_id', 'key']).doUpdateSet((eb) => {
+            // The stored point stays unless the new one has a step at least as high; the count always grows.
+            const newer = eb('excluded.step', '>=', eb.ref('run_latest_metrics.step'));
+            return {
+              value: eb
+                .case()
+                .when(newer)
+                .then(eb.ref('excluded.value'))
+                .else(eb.ref('run_latest_metrics.value'))
+                .end(),
+              step: eb.case().when(newer).then(eb.ref('excluded.step')).else(eb.ref('run_latest_metrics.step')).end(),
+              timestamp: eb
+                .case()
+                .when(newer)
+                .then(eb.ref('excluded.timestamp'))
+                .else(eb.ref('run_latest_metrics.timestamp'))
+                .end(),
+              points: eb('run_latest_metrics.points', '+', eb.ref('excluded.points')),
+            };
+          }),
         ),
       );
 
@@ -373,6 +450,8 @@ export class SqlMetadataStore implements MetadataStore {
             oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
           ),
       );
+
+      if (note !== undefined) await trx.updateTable('runs').set({ note }).where('id', '=', runId).execute();
     });
   }
 
@@ -411,16 +490,20 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async listRuns(query: RunQuery = {}): Promise<Run[]> {
-    const rows = await this.#db
-      .selectFrom('runs')
-      .selectAll()
-      .$if(query.experiment !== undefined, (qb) => qb.where('experiment', '=', query.experiment as string))
-      .$if(query.pipelineRunId !== undefined, (qb) => qb.where('pipeline_run_id', '=', query.pipelineRunId as string))
-      .orderBy('seq', 'desc')
-      .$if(query.limit !== undefined, (qb) => qb.limit(checkLimit(query.limit)))
-      .execute();
+    const limit = query.limit === undefined ? null : checkLimit(query.limit);
+    const { rows } = await fetchPage(planSearch(query), { phase: 0, offset: 0 }, limit, this.#selectRuns);
     return this.#assembleRuns(rows);
   }
+
+  async searchRuns(query: RunSearch = {}): Promise<RunPage> {
+    const limit = query.limit === undefined ? DEFAULT_RUN_PAGE : checkLimit(query.limit);
+    const plan = planSearch(query);
+    const { rows, next } = await fetchPage(plan, decodePageToken(query.pageToken), limit, this.#selectRuns);
+    return { runs: await this.#assembleRuns(rows), nextPageToken: next === null ? null : encodePageToken(next) };
+  }
+
+  readonly #selectRuns = async (statement: RawBuilder<RunRow>): Promise<RunRow[]> =>
+    (await statement.execute(this.#db)).rows;
 
   async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
     const rows = await this.#db
@@ -448,6 +531,7 @@ export class SqlMetadataStore implements MetadataStore {
         {
           params: {} as Record<string, ParamValue>,
           metrics: {} as Record<string, number>,
+          metricPoints: {} as Record<string, number>,
           tags: {} as Record<string, string>,
           datasetVersionIds: [] as string[],
           artifacts: [] as ArtifactEntry[],
@@ -465,7 +549,10 @@ export class SqlMetadataStore implements MetadataStore {
         this.#db.selectFrom('run_artifacts').selectAll().where('run_id', 'in', ids).orderBy('path').execute(),
       ]);
       for (const p of params) partsOf(p.run_id).params[p.key] = toParamValue(p);
-      for (const m of metrics) partsOf(m.run_id).metrics[m.key] = toMetricValue(m.value);
+      for (const m of metrics) {
+        partsOf(m.run_id).metrics[m.key] = toMetricValue(m.value);
+        partsOf(m.run_id).metricPoints[m.key] = m.points;
+      }
       for (const t of tags) partsOf(t.run_id).tags[t.key] = t.value;
       for (const d of datasets) partsOf(d.run_id).datasetVersionIds.push(d.dataset_version_id);
       for (const a of artifacts) partsOf(a.run_id).artifacts.push({ path: a.path, digest: a.digest, size: a.size });
@@ -509,6 +596,7 @@ export class SqlMetadataStore implements MetadataStore {
         metrics: JSON.stringify(input.metrics),
         tags: JSON.stringify(input.tags),
         created_at: createdAt,
+        blessing: null,
       };
       await trx.insertInto('model_versions').values(row).execute();
       return toModelVersion(row);
@@ -599,6 +687,7 @@ export class SqlMetadataStore implements MetadataStore {
         actor: change.actor,
         reason: change.reason,
         at: now(),
+        override: change.override ? 1 : 0,
       };
       await trx.insertInto('alias_events').values(event).execute();
       return toAliasEvent(event);
@@ -620,8 +709,29 @@ export class SqlMetadataStore implements MetadataStore {
     version: number,
     tags: Readonly<Record<string, string>>,
   ): Promise<ModelVersion> {
+    return this.#updateModelVersion(name, version, (current) => ({ tags: { ...current.tags, ...tags } }));
+  }
+
+  async removeModelVersionTags(name: string, version: number, keys: readonly string[]): Promise<ModelVersion> {
+    return this.#updateModelVersion(name, version, (current) => ({
+      tags: Object.fromEntries(Object.entries(current.tags).filter(([key]) => !keys.includes(key))),
+    }));
+  }
+
+  async setModelVersionBlessing(name: string, version: number, blessing: Blessing): Promise<ModelVersion> {
+    return this.#updateModelVersion(name, version, (current) => ({
+      tags: { ...current.tags, 'gate.passed': String(blessing.passed), 'gate.reasons': blessing.reasons.join('; ') },
+      blessing,
+    }));
+  }
+
+  /** Read-modify-write of a version's tags and blessing, the row locked so concurrent changes do not drop each other's. */
+  async #updateModelVersion(
+    name: string,
+    version: number,
+    change: (current: ModelVersion) => { tags: Readonly<Record<string, string>>; blessing?: Blessing },
+  ): Promise<ModelVersion> {
     return this.#transaction(async (trx) => {
-      // Read-merge-write: lock the row so concurrent merges do not drop each other's tags.
       const row = await trx
         .selectFrom('model_versions')
         .selectAll()
@@ -630,15 +740,52 @@ export class SqlMetadataStore implements MetadataStore {
         .$if(this.#capabilities.supportsRowLocks, (qb) => qb.forUpdate())
         .executeTakeFirst();
       if (!row) throw notFound(`Model "${name}" has no version ${version}.`, { field: 'version' });
-      const merged = { ...row, tags: JSON.stringify({ ...toModelVersion(row).tags, ...tags }) };
+      const next = change(toModelVersion(row));
+      const updated = {
+        ...row,
+        tags: JSON.stringify(next.tags),
+        blessing: next.blessing !== undefined ? JSON.stringify(next.blessing) : row.blessing,
+      };
       await trx
         .updateTable('model_versions')
-        .set({ tags: merged.tags })
+        .set({ tags: updated.tags, blessing: updated.blessing })
         .where('model', '=', name)
         .where('version', '=', version)
         .execute();
-      return toModelVersion(merged);
+      return toModelVersion(updated);
     });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lineage
+
+  async listRunsByDatasetVersion(datasetVersionId: string): Promise<Run[]> {
+    const rows = await this.#db
+      .selectFrom('runs')
+      .innerJoin('run_datasets', 'run_datasets.run_id', 'runs.id')
+      .selectAll('runs')
+      .where('run_datasets.dataset_version_id', '=', datasetVersionId)
+      .orderBy('runs.seq', 'desc')
+      .execute();
+    return this.#assembleRuns(rows);
+  }
+
+  async listModelVersionsByLineage(query: {
+    readonly datasetVersionId?: string;
+    readonly runId?: string;
+  }): Promise<ModelVersion[]> {
+    if (query.datasetVersionId === undefined && query.runId === undefined) return [];
+    const rows = await this.#db
+      .selectFrom('model_versions')
+      .selectAll()
+      .$if(query.datasetVersionId !== undefined, (qb) =>
+        qb.where('dataset_version_id', '=', query.datasetVersionId as string),
+      )
+      .$if(query.runId !== undefined, (qb) => qb.where('run_id', '=', query.runId as string))
+      .orderBy('model')
+      .orderBy('version')
+      .execute();
+    return rows.map(toModelVersion);
   }
 
   async listAliasEvents(name: string): Promise<AliasEvent[]> {
@@ -902,6 +1049,23 @@ export class SqlMetadataStore implements MetadataStore {
     return this.#backend.classifyError(error);
   }
 
+  /** Fails with not_found, naming the field of the first id that no row of `table` has. */
+  async #requireRows(
+    db: Db,
+    table: 'runs' | 'pipeline_runs' | 'dataset_versions',
+    references: ReadonlyArray<readonly [id: string, field: string]>,
+    what: string,
+  ): Promise<void> {
+    if (references.length === 1) return requireRow(db, table, references[0][0], references[0][1], what);
+    const found = new Set<string>();
+    for (const ids of chunk([...new Set(references.map(([id]) => id))], this.#maxInList)) {
+      const rows = await db.selectFrom(table).select('id').where('id', 'in', ids).execute();
+      for (const row of rows) found.add(row.id);
+    }
+    const missing = references.find(([id]) => !found.has(id));
+    if (missing) throw notFound(`${what} ${missing[0]} does not exist.`, { field: missing[1] });
+  }
+
   /** Leaves room for the other parameters of a statement that also has an `in (…)` list. */
   get #maxInList(): number {
     return this.#capabilities.maxParameters - 100;
@@ -955,12 +1119,75 @@ function requireName(value: unknown, field: string): void {
   }
 }
 
-function checkParam(key: string, value: unknown): void {
+function checkParam(key: string, value: unknown, at = ''): void {
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
     throw new KeelError('invalid_argument', `Param "${key}" must be a string, number or boolean.`, {
-      field: `params.${key}`,
+      field: `${at}params.${key}`,
     });
   }
+}
+
+/** Validated metric points as rows; `at` prefixes error fields. */
+function metricRows(
+  runId: string,
+  metrics: RunBatch['metrics'] & object,
+  timestamp: string,
+  at: string,
+): RunMetricsTable[] {
+  return metrics.map((metric, i) => {
+    const step = metric.step ?? 0;
+    if (typeof metric.value !== 'number') {
+      throw new KeelError('invalid_argument', `Metric "${metric.key}" must be a number.`, {
+        field: `${at}metrics[${i}].value`,
+      });
+    }
+    if (!Number.isSafeInteger(step)) {
+      throw new KeelError('invalid_argument', `Metric "${metric.key}" has step ${step}; steps are integers.`, {
+        field: `${at}metrics[${i}].step`,
+      });
+    }
+    return { run_id: runId, key: metric.key, value: metricToColumn(metric.value), step, timestamp };
+  });
+}
+
+/** Per key, the point with the highest step (the later one on a tie) and how many points there are; in key order. */
+function latestPoints(points: readonly RunMetricsTable[]): RunLatestMetricsTable[] {
+  const latestByKey = new Map<string, RunLatestMetricsTable>();
+  for (const point of points) {
+    const seen = latestByKey.get(point.key);
+    const counted = (seen?.points ?? 0) + 1;
+    latestByKey.set(
+      point.key,
+      !seen || point.step >= seen.step ? { ...point, points: counted } : { ...seen, points: counted },
+    );
+  }
+  return [...latestByKey.values()].sort((a, b) => compareText(a.key, b.key));
+}
+
+/** How many runs a page of `searchRuns` holds when the query names no limit. */
+const DEFAULT_RUN_PAGE = 100;
+
+function checkStatus(status: unknown, field: string): RunStatus {
+  if (status !== 'running' && status !== 'finished' && status !== 'failed') {
+    const message = `A run is "running", "finished" or "failed", not "${String(status)}".`;
+    throw new KeelError('invalid_argument', message, { field });
+  }
+  return status;
+}
+
+function checkNote(note: unknown, at = ''): string {
+  if (typeof note !== 'string') {
+    throw new KeelError('invalid_argument', 'A run note must be text.', { field: `${at}note` });
+  }
+  return note;
+}
+
+function checkSource(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value === '') {
+    throw new KeelError('invalid_argument', `${field} must be a non-empty string or null.`, { field });
+  }
+  return value;
 }
 
 function checkLimit(limit: number | undefined): number {
