@@ -8,10 +8,20 @@ export type Prediction =
   | { readonly value: number };
 
 /**
+ * What serving predicts with, whatever runs the model: Keel's own fitted pipeline and estimator
+ * (`LoadedModel`, synchronous) or an imported ONNX graph in ONNX Runtime (`OnnxModel`, whose
+ * runs are asynchronous). Rows must already be checked against `signature` (`validateRows`).
+ */
+export interface ServableModel {
+  readonly signature: ModelSignature;
+  predict(rows: readonly Row[]): Prediction[] | Promise<Prediction[]>;
+}
+
+/**
  * A package made ready to predict: the feature pipeline and the estimator rebuilt from their
  * fitted state once, then reused for every request. It never refits.
  */
-export class LoadedModel {
+export class LoadedModel implements ServableModel {
   private constructor(
     readonly signature: ModelSignature,
     private readonly features: FeaturePipeline,

@@ -1,4 +1,5 @@
 import { KeelError, keelVersion, type ModelSignature, type ReferenceProfile } from '../core/index.js';
+import type { OnnxBinding } from './onnx/onnx-binding.js';
 
 /**
  * A model package is everything needed to serve a model with no access to its training data:
@@ -30,6 +31,14 @@ export interface ModelPackage {
   readonly metrics: Readonly<Record<string, number>>;
   readonly reference: ReferenceProfile;
   readonly lineage: PackageLineage;
+  /**
+   * What predicts: `keel` (also when absent, as in every package before ONNX import) runs
+   * `features` and `estimator`; `onnx` runs the imported graph in `onnx` with ONNX Runtime,
+   * and `features` and `estimator` are null.
+   */
+  readonly runtime?: 'keel' | 'onnx';
+  /** For `runtime: 'onnx'`: the .onnx file (base64) and how rows map to its inputs and outputs. */
+  readonly onnx?: OnnxBinding;
 }
 
 export type NewModelPackage = Omit<ModelPackage, 'format' | 'formatVersion' | 'keelVersion' | 'createdAt'>;
@@ -73,10 +82,63 @@ export function decodePackage(bytes: Uint8Array | string, source = 'model packag
       { file: source, field: 'formatVersion' },
     );
   }
-  for (const key of ['signature', 'features', 'estimator', 'reference', 'algorithm'] as const) {
+  if (pkg.runtime !== undefined && pkg.runtime !== 'keel' && pkg.runtime !== 'onnx') {
+    throw new KeelError(
+      'incompatible',
+      `${source} needs the runtime "${String(pkg.runtime)}", which this Keel does not have`,
+      {
+        file: source,
+        field: 'runtime',
+      },
+    );
+  }
+  for (const key of ['signature', ...runtimeParts(pkg), 'reference', 'algorithm'] as const) {
     if (pkg[key] === undefined || pkg[key] === null) {
       throw new KeelError('invalid_data', `${source} is corrupted: "${key}" is missing`, { file: source, field: key });
     }
   }
+  checkFieldTypes(pkg, source);
   return pkg as ModelPackage;
+}
+
+/** The parts that predict: the fitted state, or the ONNX graph. */
+function runtimeParts(pkg: Partial<ModelPackage>): ReadonlyArray<'features' | 'estimator' | 'onnx'> {
+  return pkg.runtime === 'onnx' ? ['onnx'] : ['features', 'estimator'];
+}
+
+const TASKS: readonly string[] = ['binary_classification', 'multiclass_classification', 'regression'];
+
+/** The fields serving reads before the estimator is rebuilt, checked for their type. */
+function checkFieldTypes(pkg: Partial<ModelPackage>, source: string): void {
+  const fail = (field: string, problem: string): never => {
+    throw new KeelError('invalid_data', `${source} is corrupted: "${field}" ${problem}`, { file: source, field });
+  };
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof pkg.algorithm !== 'string') fail('algorithm', 'is not a string');
+  for (const key of [...runtimeParts(pkg), 'reference'] as const) {
+    if (!isObject(pkg[key])) fail(key, 'is not an object');
+  }
+  const signature: unknown = pkg.signature;
+  if (!isObject(signature)) return fail('signature', 'is not an object');
+  if (!TASKS.includes(signature.task as string)) fail('signature.task', `is not one of ${TASKS.join(', ')}`);
+  if (!Array.isArray(signature.inputs)) return fail('signature.inputs', 'is not a list');
+  signature.inputs.forEach((input: unknown, i) => {
+    if (!isObject(input) || typeof input.name !== 'string' || typeof input.type !== 'string') {
+      fail(`signature.inputs[${i}]`, 'is not a column with a name and a type');
+    }
+  });
+  if (
+    signature.classes !== undefined &&
+    !(Array.isArray(signature.classes) && signature.classes.every((c) => typeof c === 'string'))
+  ) {
+    fail('signature.classes', 'is not a list of class names');
+  }
+  if (
+    pkg.metrics !== undefined &&
+    (!isObject(pkg.metrics) || !Object.values(pkg.metrics).every((v) => typeof v === 'number'))
+  ) {
+    fail('metrics', 'is not an object of numbers');
+  }
+  if (!Array.isArray((pkg.reference as { features?: unknown }).features)) fail('reference.features', 'is not a list');
 }

@@ -100,6 +100,35 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  it("draws a run's evaluation report: curves, confusion matrix, slices and largest errors", async () => {
+    const { page, errors } = await open('/runs');
+    const withAuc = page.locator('tbody tr').filter({
+      has: page.locator('td[data-metric="roc_auc"]', { hasText: /^0\.\d+$/ }),
+    });
+    await withAuc.first().waitFor();
+    await withAuc.first().locator('a').first().click();
+    await page.locator('[data-testid="evaluation-report"]').waitFor();
+
+    for (const chart of ['roc-curve', 'pr-curve', 'calibration-curve']) {
+      await page.locator(`[data-testid="${chart}"] svg.recharts-surface`).waitFor();
+      expect(await page.locator(`[data-testid="${chart}"] .recharts-line-curve`).count(), chart).toBe(1);
+    }
+    const cells = await page.locator('.confusion-matrix tbody td').allTextContents();
+    expect(cells).toHaveLength(4);
+    expect(cells.reduce((sum, text) => sum + Number(text.replaceAll(',', '')), 0)).toBe(1409);
+
+    const contract = page.locator('.slice-table tbody tr', { hasText: 'Contract' });
+    expect(await contract.count()).toBe(3);
+    expect(await page.locator('.slice-table .badge', { hasText: /^worst #1$/ }).count()).toBe(1);
+    expect(await page.locator('.worst-slices li').count()).toBeGreaterThan(0);
+
+    const largest = page.locator('.largest-errors tbody tr');
+    expect(await largest.count()).toBe(20);
+    expect(await largest.first().locator('td').first().textContent()).toMatch(/^\d{4}-[A-Z]{5}$/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('compares the candidate runs side by side', async () => {
     const { page, errors } = await open('/runs');
     const withAuc = page.locator('tbody tr').filter({
@@ -130,6 +159,26 @@ describe('dashboard', () => {
     const champion = page.locator('section:has(h2:text-is("Versions")) tbody tr', { hasText: '@champion' });
     expect(await champion.count()).toBe(1);
     expect(await textOf(page, 'section:has(h2:text-is("Alias history")) tbody')).toContain('@champion');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows each version's gate decision, and the champion's lineage and model card", async () => {
+    const { page, errors } = await open('/models/churn');
+    const champion = page.locator('section:has(h2:text-is("Versions")) tbody tr', { hasText: '@champion' });
+    await champion.waitFor();
+    expect(await champion.locator('.badge', { hasText: /^blessed$/ }).count()).toBe(1);
+
+    const detail = page.locator('[data-testid="version-detail"]');
+    await detail.locator('.lineage-node').first().waitFor();
+    const stages = await detail.locator('.lineage-stage').allTextContents();
+    expect(stages[0]).toMatch(/^Datatelco-churn@1 7,043 rows · csv/);
+    expect(stages[1]).toMatch(/^Runlogistic_regression finished/);
+    expect(stages[2]).toMatch(/^Model versionchurn@1 @champion/);
+    expect(stages[3]).toMatch(/^Endpointschurn primary 100%/);
+    expect(await detail.locator('.limitations li').count()).toBeGreaterThan(2);
+    await detail.getByText('Model card (Markdown)').click();
+    expect(await detail.locator('.model-card').textContent()).toMatch(/^# Model card: churn@1/);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -38,6 +38,54 @@ describe('the champion/challenger gate', () => {
   });
 });
 
+describe('the gate on predict latency', () => {
+  const withLatency = { ...policy, maxLatencyMs: { p99: 20, p50: 5 } };
+  const metrics = { roc_auc: 0.84, accuracy: 0.8 };
+
+  it('blesses a candidate within every latency bound, and says so check by check', () => {
+    const decision = evaluateGate(withLatency, metrics, null, { p50: 0.4, p95: 1.2, p99: 3.5 });
+    expect(decision.passed).toBe(true);
+    expect(decision.checks.filter((c) => c.kind === 'latency')).toEqual([
+      { kind: 'latency', name: 'p99', value: 3.5, passed: true, reason: 'p99 latency 3.5 ms meets max 20 ms' },
+      { kind: 'latency', name: 'p50', value: 0.4, passed: true, reason: 'p50 latency 0.4 ms meets max 5 ms' },
+    ]);
+    expect(decision.reasons).toEqual(decision.checks.map((c) => c.reason));
+  });
+
+  it('refuses a candidate that is too slow, however good its metrics', () => {
+    const decision = evaluateGate(withLatency, { roc_auc: 0.99, accuracy: 0.99 }, null, {
+      p50: 2,
+      p95: 30,
+      p99: 41.234,
+    });
+    expect(decision.passed).toBe(false);
+    expect(decision.checks.filter((c) => !c.passed).map((c) => c.reason)).toEqual([
+      'p99 latency 41.2 ms is above the maximum 20 ms',
+    ]);
+  });
+
+  it('refuses when a latency bound is set but nothing was measured', () => {
+    const decision = evaluateGate(withLatency, metrics, null);
+    expect(decision.passed).toBe(false);
+    expect(decision.reasons).toContain('p99 latency: not measured, but a maximum is set');
+  });
+
+  it('records the champion comparison as a check, for metrics where lower is better too', () => {
+    const lossPolicy = { thresholds: {}, selectionMetric: 'rmse', greaterIsBetter: false, minImprovement: 0.5 };
+    const worse = evaluateGate(lossPolicy, { rmse: 10 }, { version: 2, metrics: { rmse: 10.2 } });
+    expect(worse.checks).toEqual([
+      {
+        kind: 'champion',
+        name: 'rmse',
+        value: 10,
+        passed: false,
+        reason: 'rmse = 10 does not beat champion v2 (10.2) by 0.5',
+      },
+    ]);
+    expect(evaluateGate(lossPolicy, { rmse: 9 }, { version: 2, metrics: { rmse: 10.2 } }).passed).toBe(true);
+  });
+});
+
 describe('model references', () => {
   it('parse name, name@version and name@alias', () => {
     expect(parseModelRef('churn')).toEqual({ name: 'churn', latest: true });

@@ -11,6 +11,7 @@ import type {
   Run,
   StepRun,
 } from '../../src/core/entities.js';
+import type { EvaluationReport, Lineage, ModelCard } from '../../src/core/reports.js';
 
 /** An error answered by the API (`{ error: { code, message, details } }`) or by the network. */
 export class ApiError extends Error {
@@ -69,6 +70,15 @@ export const api = {
   model: (name: string, signal?: AbortSignal) =>
     getJson<{ model: RegisteredModel; versions: ModelVersion[]; aliasEvents: AliasEvent[] }>(
       `/api/v1/models/${enc(name)}`,
+      signal,
+    ),
+  runEvaluation: (id: string, signal?: AbortSignal) =>
+    getJson<{ report: EvaluationReport }>(`/api/v1/runs/${enc(id)}/evaluation`, signal),
+  modelLineage: (name: string, version: string | number, signal?: AbortSignal) =>
+    getJson<{ lineage: Lineage }>(`/api/v1/models/${enc(name)}/versions/${enc(String(version))}/lineage`, signal),
+  modelCard: (name: string, version: string | number, signal?: AbortSignal) =>
+    getJson<{ card: ModelCard; markdown: string }>(
+      `/api/v1/models/${enc(name)}/versions/${enc(String(version))}/card`,
       signal,
     ),
   endpoints: (signal?: AbortSignal) => getJson<{ endpoints: Endpoint[] }>('/api/v1/endpoints', signal),

@@ -1,12 +1,21 @@
+import { lazy, Suspense } from 'react';
 import type { Run } from '../../../src/core/entities.js';
 import { api } from '../api.js';
-import { AsyncView } from '../components/async-view.js';
+import { AsyncView, Loading } from '../components/async-view.js';
 import { StatusBadge } from '../components/badge.js';
 import { PageHeader } from '../components/page-header.js';
 import { RecordTable } from '../components/record-table.js';
 import { formatBytes, formatDateTime, formatDuration, formatNumber, shortHash } from '../format.js';
 import { Link } from '../router.js';
 import { useApi } from '../use-api.js';
+
+// The report draws charts: load it, and the charting library, only with a run that has one.
+const EvaluationReportView = lazy(async () => ({
+  default: (await import('../components/evaluation-report.js')).EvaluationReportView,
+}));
+
+/** The run artifact the evaluate step writes. */
+const REPORT_PATH = 'evaluation/report.json';
 
 export function RunDetailPage({ id }: { id: string }) {
   const state = useApi((signal) => api.run(id, signal), [id]);
@@ -97,6 +106,21 @@ function RunView({ run }: { run: Run }) {
           )}
         </section>
       </div>
+
+      {run.artifacts.some((a) => a.path === REPORT_PATH) && <EvaluationReport runId={run.id} />}
     </>
+  );
+}
+
+function EvaluationReport({ runId }: { runId: string }) {
+  const state = useApi((signal) => api.runEvaluation(runId, signal), [runId]);
+  return (
+    <AsyncView state={state}>
+      {({ report }) => (
+        <Suspense fallback={<Loading />}>
+          <EvaluationReportView report={report} />
+        </Suspense>
+      )}
+    </AsyncView>
   );
 }
