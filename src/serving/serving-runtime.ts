@@ -58,7 +58,7 @@ export class ServingRuntime {
     const rows = checkInstances(instances, this.maxRows);
     const route = chooseRoute(endpoint.policy, rows[0]);
     const version = await this.version(route.model, route.version);
-    const model = await this.registry.load(version);
+    const model = await this.registry.loadServable(version);
 
     const checked = validateRows(rows, version.signature.inputs);
     if (!checked.ok) {
@@ -69,7 +69,7 @@ export class ServingRuntime {
         problems: checked.problems.slice(0, 20),
       });
     }
-    const predictions = model.predict(checked.rows);
+    const predictions = await model.predict(checked.rows);
     const latencyMs = performance.now() - started;
     const at = new Date().toISOString();
     const withIds = predictions.map((p) => ({ id: newId('pred'), ...p }));

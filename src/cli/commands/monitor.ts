@@ -33,7 +33,11 @@ export function registerMonitorCommand(program: Command): void {
             `  latency  ${l ? `p50 ${l.p50.toFixed(2)} ms, p95 ${l.p95.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms` : 'no requests'}\n\n`,
         );
         if (summary.drift.features.length === 0) {
-          process.stdout.write('No logged predictions in the window, so no drift to compute.\n');
+          process.stdout.write(
+            summary.drift.rows === 0
+              ? 'No logged predictions in the window, so no drift to compute.\n'
+              : `No drift to compute: the model has no training reference to compare its ${summary.drift.rows} logged predictions with (an imported model registered without --reference).\n`,
+          );
           return;
         }
         const { rows, minRows, threshold } = summary.drift;
