@@ -1,4 +1,4 @@
-import { NumericMap } from './numeric-map.js';
+import { NumericMap } from './columnwise-numeric.js';
 import {
   paramError,
   resolveTransformParams,
@@ -45,14 +45,9 @@ export class Clip extends NumericMap implements Transform {
     return clipValue(value, this.low, this.high);
   }
 
-  toJSON(): TransformJSON {
-    return { type: this.type, params: this.params, state: this.stateJSON() };
-  }
-
   static fromJSON(json: TransformJSON, path = 'Clip'): Clip {
     // The constructor checks every param.
     const clip = withJSONParams(path, () => new Clip(json.params as ClipParams));
-    clip.restoreState(json, path);
-    return clip;
+    return clip.restore(json, path);
   }
 }

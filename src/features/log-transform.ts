@@ -1,4 +1,4 @@
-import { NumericMap } from './numeric-map.js';
+import { NumericMap } from './columnwise-numeric.js';
 import {
   resolveTransformParams,
   tparam,
@@ -44,14 +44,9 @@ export class LogTransform extends NumericMap implements Transform {
     return offset === null ? log1pOrMissing(value) : logOrMissing(value, offset);
   }
 
-  toJSON(): TransformJSON {
-    return { type: this.type, params: this.params, state: this.stateJSON() };
-  }
-
   static fromJSON(json: TransformJSON, path = 'LogTransform'): LogTransform {
     // The constructor checks every param.
     const log = withJSONParams(path, () => new LogTransform(json.params as LogTransformParams));
-    log.restoreState(json, path);
-    return log;
+    return log.restore(json, path);
   }
 }

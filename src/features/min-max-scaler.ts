@@ -1,4 +1,4 @@
-import type { Column, Table } from '../core/index.js';
+import { ColumnwiseNumeric } from './columnwise-numeric.js';
 import {
   resolveTransformParams,
   tparam,
@@ -6,19 +6,7 @@ import {
   type Resolved,
   type TransformParamSpecs,
 } from './transform-params.js';
-import {
-  jsonColumns,
-  jsonNumber,
-  jsonString,
-  noValues,
-  nonZeroScale,
-  notFitted,
-  numericValues,
-  recordNumber,
-  type FeatureRecord,
-  type Transform,
-  type TransformJSON,
-} from './transform.js';
+import { jsonNumber, jsonString, noValues, nonZeroScale, type Transform, type TransformJSON } from './transform.js';
 
 export interface MinMaxScalerParams {
   /** The range training values are mapped onto; default [0, 1]. */
@@ -51,86 +39,46 @@ export const minMaxScale = (value: number, scale: number, min: number, clip: boo
  * (`scale = (high − low) / (max − min)`, `min = low − dataMin·scale`; a constant column gets a
  * range of 1). Missing values are ignored when fitting and stay missing.
  */
-export class MinMaxScaler implements Transform {
+export class MinMaxScaler extends ColumnwiseNumeric<MinMaxColumn> implements Transform {
   readonly type = 'MinMaxScaler';
-  readonly input = 'number';
   readonly params: Resolved<MinMaxScalerParams>;
-  private columns: readonly MinMaxColumn[] | null = null;
+  private readonly low: number;
+  private readonly high: number;
 
   constructor(params: MinMaxScalerParams = {}) {
+    super();
     this.params = resolveTransformParams(this.type, specs, params);
-  }
-
-  fit(table: Table): this {
-    this.columns = null;
-    const [low, high] = this.params.featureRange;
-    this.columns = table.columns.map((column): MinMaxColumn => {
-      const values = numericValues(table, column.name, this.type);
-      let dataMin = Infinity;
-      let dataMax = -Infinity;
-      for (const x of values) {
-        if (x < dataMin) dataMin = x;
-        if (x > dataMax) dataMax = x;
-      }
-      if (dataMin > dataMax) throw noValues(this.type, column.name);
-      const scale = (high - low) / nonZeroScale(dataMax - dataMin);
-      return { name: column.name, dataMin, dataMax, scale, min: low - dataMin * scale };
-    });
-    return this;
-  }
-
-  transform(table: Table): Table {
-    const { clip, featureRange } = this.params;
-    const [low, high] = featureRange;
-    return {
-      rows: table.rows,
-      columns: this.fitted().map((state): Column => {
-        const input = numericValues(table, state.name, this.type);
-        const values = new Float64Array(table.rows);
-        for (let i = 0; i < table.rows; i++) values[i] = minMaxScale(input[i], state.scale, state.min, clip, low, high);
-        return { name: state.name, kind: 'number', values };
-      }),
-    };
-  }
-
-  transformRecord(record: Readonly<FeatureRecord>): FeatureRecord {
-    const { clip, featureRange } = this.params;
-    const [low, high] = featureRange;
-    const out: FeatureRecord = {};
-    for (const state of this.fitted()) {
-      out[state.name] = minMaxScale(recordNumber(record, state.name), state.scale, state.min, clip, low, high);
-    }
-    return out;
-  }
-
-  inputNames(): string[] {
-    return this.fitted().map((c) => c.name);
-  }
-
-  outputNames(): string[] {
-    return this.inputNames();
-  }
-
-  toJSON(): TransformJSON {
-    return { type: this.type, params: this.params, state: this.columns && { columns: this.columns } };
+    [this.low, this.high] = this.params.featureRange;
   }
 
   static fromJSON(json: TransformJSON, path = 'MinMaxScaler'): MinMaxScaler {
-    const scaler = withJSONParams(path, () => new MinMaxScaler(json.params as MinMaxScalerParams));
-    if (json.state !== null) {
-      scaler.columns = jsonColumns(json.state, path, (c, at) => ({
-        name: jsonString(c.name, `${at}.name`),
-        dataMin: jsonNumber(c.dataMin, `${at}.dataMin`),
-        dataMax: jsonNumber(c.dataMax, `${at}.dataMax`),
-        scale: jsonNumber(c.scale, `${at}.scale`),
-        min: jsonNumber(c.min, `${at}.min`),
-      }));
-    }
-    return scaler;
+    return withJSONParams(path, () => new MinMaxScaler(json.params as MinMaxScalerParams)).restore(json, path);
   }
 
-  private fitted(): readonly MinMaxColumn[] {
-    if (!this.columns) throw notFitted(this.type);
-    return this.columns;
+  protected learn(values: Float64Array, name: string): MinMaxColumn {
+    const { low, high } = this;
+    let dataMin = Infinity;
+    let dataMax = -Infinity;
+    for (const x of values) {
+      if (x < dataMin) dataMin = x;
+      if (x > dataMax) dataMax = x;
+    }
+    if (dataMin > dataMax) throw noValues(this.type, name);
+    const scale = (high - low) / nonZeroScale(dataMax - dataMin);
+    return { name, dataMin, dataMax, scale, min: low - dataMin * scale };
+  }
+
+  protected apply(value: number, state: MinMaxColumn): number {
+    return minMaxScale(value, state.scale, state.min, this.params.clip, this.low, this.high);
+  }
+
+  protected readColumn(c: Record<string, unknown>, at: string): MinMaxColumn {
+    return {
+      name: jsonString(c.name, `${at}.name`),
+      dataMin: jsonNumber(c.dataMin, `${at}.dataMin`),
+      dataMax: jsonNumber(c.dataMax, `${at}.dataMax`),
+      scale: jsonNumber(c.scale, `${at}.scale`),
+      min: jsonNumber(c.min, `${at}.min`),
+    };
   }
 }
