@@ -3,37 +3,15 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { keel, keelBinary } from '../helpers/keel-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/core/index.js';
 import { churnProjectDir } from '../helpers/demo-server.js';
 
-const run = promisify(execFile);
-const cli = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built `keel` binary the way a user does, in its own workspace. */
-async function keel(home: string, ...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      env: { ...process.env, KEEL_HOME: home, KEEL_DATABASE_URL: '' },
-      cwd: home,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
 describe('the keel command line', () => {
   let home: string;
   beforeAll(() => {
-    if (!existsSync(cli)) throw new Error(`build first: ${cli} is missing (npm test builds it)`);
+    if (!existsSync(keelBinary)) throw new Error(`build first: ${keelBinary} is missing (npm test builds it)`);
     home = mkdtempSync(join(tmpdir(), 'keel-cli-'));
   });
   afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -135,7 +113,7 @@ describe('the keel command line', () => {
 
 describe('the package', () => {
   it("can be imported as 'keel' from the built output", async () => {
-    const { stdout } = await run(
+    const { stdout } = await promisify(execFile)(
       process.execPath,
       [
         '--input-type=module',

@@ -1,42 +1,12 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { keel, keelBinary, keelJson } from '../helpers/keel-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { packageRoot } from '../../src/core/index.js';
 
-const run = promisify(execFile);
-const cli = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
 const churnCsv = join(packageRoot, 'examples', 'churn', 'telco_churn.csv');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built `keel` binary the way a user does, in its own workspace. */
-async function keel(home: string, ...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      env: { ...process.env, KEEL_HOME: home, KEEL_DATABASE_URL: '' },
-      cwd: home,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** Runs keel expecting exit code 0 and returns its stdout as JSON. */
-async function keelJson<T>(home: string, ...args: string[]): Promise<T> {
-  const result = await keel(home, ...args, '--json');
-  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
-  return JSON.parse(result.stdout) as T;
-}
 
 interface AnomalyJson {
   column: string;
@@ -65,7 +35,7 @@ describe('keel data: show, schema, validate, diff, profile', () => {
   let home: string;
   let corrupted: string;
   beforeAll(async () => {
-    if (!existsSync(cli)) throw new Error(`build first: ${cli} is missing (npm test builds it)`);
+    if (!existsSync(keelBinary)) throw new Error(`build first: ${keelBinary} is missing (npm test builds it)`);
     home = mkdtempSync(join(tmpdir(), 'keel-data-cli-'));
     corrupted = join(home, 'churn-corrupted.csv');
     writeCorruptedChurn(corrupted);
@@ -417,10 +387,10 @@ describe('keel data: show, schema, validate, diff, profile', () => {
       ],
       [['data', 'schema', 'churn', '--note', 'why'], /'--note <text>' goes with --set or --reset/],
     ];
-    const usageResults = await Promise.all(usage.map(([args]) => keel(home, ...args)));
+    const usageKeelResults = await Promise.all(usage.map(([args]) => keel(home, ...args)));
     usage.forEach(([args, message], i) => {
-      expect(usageResults[i].code, args.join(' ')).toBe(2);
-      expect(usageResults[i].stderr, args.join(' ')).toMatch(message);
+      expect(usageKeelResults[i].code, args.join(' ')).toBe(2);
+      expect(usageKeelResults[i].stderr, args.join(' ')).toMatch(message);
     });
     const failures: Array<[string[], string]> = [
       [['data', 'show', 'nothing'], 'keel: no dataset nothing (see `keel data list`)'],
@@ -431,10 +401,10 @@ describe('keel data: show, schema, validate, diff, profile', () => {
       [['data', 'schema', 'churn', '--set', 'missing.yaml'], 'keel: no readable schema file at missing.yaml'],
       [['data', 'schema', 'churn', '--schema-version', '7'], 'keel: dataset churn has no schema version 7'],
     ];
-    const failureResults = await Promise.all(failures.map(([args]) => keel(home, ...args)));
+    const failureKeelResults = await Promise.all(failures.map(([args]) => keel(home, ...args)));
     failures.forEach(([args, line], i) => {
-      expect(failureResults[i].code, args.join(' ')).toBe(1);
-      expect(failureResults[i].stderr, args.join(' ')).toBe(`${line}\n`);
+      expect(failureKeelResults[i].code, args.join(' ')).toBe(1);
+      expect(failureKeelResults[i].stderr, args.join(' ')).toBe(`${line}\n`);
     });
   });
 });

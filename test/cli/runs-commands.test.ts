@@ -1,41 +1,10 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { keel, keelBinary, keelJson } from '../helpers/keel-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot, workspaceConfig } from '../../src/core/index.js';
+import { workspaceConfig } from '../../src/core/index.js';
 import { openWorkspace } from '../../src/server/index.js';
-
-const run = promisify(execFile);
-const cli = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built `keel` binary the way a user does, in its own workspace. */
-async function keel(home: string, ...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      env: { ...process.env, KEEL_HOME: home, KEEL_DATABASE_URL: '' },
-      cwd: home,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** Runs keel expecting exit code 0 and returns its stdout as JSON. */
-async function keelJson<T>(home: string, ...args: string[]): Promise<T> {
-  const result = await keel(home, ...args, '--json');
-  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
-  return JSON.parse(result.stdout) as T;
-}
 
 interface RunJson {
   id: string;
@@ -48,7 +17,7 @@ describe('keel runs', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    if (!existsSync(cli)) throw new Error(`build first: ${cli} is missing (npm test builds it)`);
+    if (!existsSync(keelBinary)) throw new Error(`build first: ${keelBinary} is missing (npm test builds it)`);
     home = mkdtempSync(join(tmpdir(), 'keel-cli-runs-'));
     // The runs a project's training would leave: a search with two trials, and a plain candidate.
     const ws = await openWorkspace(workspaceConfig({ KEEL_HOME: home }));
