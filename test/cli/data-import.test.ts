@@ -1,27 +1,17 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { keelBinary, runKeel, type KeelResult } from '../helpers/keel-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot, workspaceConfig } from '../../src/core/index.js';
+import { workspaceConfig } from '../../src/core/index.js';
 import { openWorkspace } from '../../src/server/index.js';
 
 /** The PostgreSQL the tests run against (see test/store/postgres.ts; CI starts it). */
 const POSTGRES_URL = new URL(
   process.env.KEEL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
 ).toString();
-
-const run = promisify(execFile);
-const cli = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 interface ImportSummary {
   dataset: string;
@@ -37,18 +27,7 @@ describe('keel data import', () => {
   let base: string;
 
   /** Runs the built `keel` binary the way a user does, in its own workspace. */
-  async function keel(...args: string[]): Promise<Result> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-        env: { ...process.env, KEEL_HOME: join(home, '.keel'), KEEL_DATABASE_URL: '' },
-        cwd: home,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const keel = (...args: string[]): Promise<KeelResult> => runKeel({ home: join(home, '.keel'), cwd: home }, ...args);
 
   async function imported(...args: string[]): Promise<ImportSummary> {
     const result = await keel('data', 'import', ...args, '--json');
@@ -58,7 +37,7 @@ describe('keel data import', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(cli)) throw new Error(`build first: ${cli} is missing (npm test builds it)`);
+    if (!existsSync(keelBinary)) throw new Error(`build first: ${keelBinary} is missing (npm test builds it)`);
     home = mkdtempSync(join(tmpdir(), 'keel-cli-import-'));
     server = createServer((request, response) => {
       if (request.url !== '/api/rides') return void response.writeHead(404).end();

@@ -1,42 +1,23 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { keelBinary, runKeel, type KeelResult } from '../helpers/keel-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot, workspaceConfig, type AliasEvent, type Lineage, type ModelCard } from '../../src/core/index.js';
+import { workspaceConfig, type AliasEvent, type Lineage, type ModelCard } from '../../src/core/index.js';
 import { createPackage, PACKAGE_FORMAT_VERSION } from '../../src/registry/index.js';
 import { openWorkspace } from '../../src/server/index.js';
 import { openMetadataStore } from '../../src/store/index.js';
 import { dropPostgresSchema, postgresUrl, requirePostgres } from '../../test/store/postgres.js';
 import { churnProjectDir } from '../helpers/demo-server.js';
 
-const run = promisify(execFile);
-const cli = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the built `keel` binary as a user does, in the workspace `home` (or the database `databaseUrl`). */
-async function keel(env: { home: string; databaseUrl?: string }, ...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      env: { ...process.env, KEEL_HOME: env.home, KEEL_DATABASE_URL: env.databaseUrl ?? '', KEEL_ACTOR: 'ana' },
-      cwd: env.home,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function keel(env: { home: string; databaseUrl?: string }, ...args: string[]): Promise<KeelResult> {
+  return runKeel({ home: env.home, databaseUrl: env.databaseUrl, env: { KEEL_ACTOR: 'ana' } }, ...args);
 }
 
 /** A failure is one line on stderr naming the reason, and no stack trace. */
-function expectOneLineFailure(result: Result, message: RegExp): void {
+function expectOneLineFailure(result: KeelResult, message: RegExp): void {
   expect(result.code).toBe(1);
   expect(result.stderr.trim().split('\n')).toHaveLength(1);
   expect(result.stderr).toMatch(message);
@@ -56,7 +37,7 @@ function strictChurn(): string {
 describe('keel models, after keel run examples/churn', () => {
   let env: { home: string };
   beforeAll(async () => {
-    if (!existsSync(cli)) throw new Error(`build first: ${cli} is missing (npm test builds it)`);
+    if (!existsSync(keelBinary)) throw new Error(`build first: ${keelBinary} is missing (npm test builds it)`);
     env = { home: mkdtempSync(join(tmpdir(), 'keel-models-')) };
     expect((await keel(env, 'run', churnProjectDir)).code).toBe(0);
     expect((await keel(env, 'run', strictChurn())).code).toBe(0);
