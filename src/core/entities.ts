@@ -264,15 +264,97 @@ export interface TrafficRoute {
   readonly variant: string;
 }
 
+export type StrategyName = 'direct' | 'canary' | 'blue-green' | 'shadow' | 'ab';
+
 export interface TrafficPolicy {
-  readonly strategy: 'direct' | 'canary' | 'blue-green' | 'shadow' | 'ab';
+  readonly strategy: StrategyName;
+  /**
+   * Every version on the endpoint. Routes with `percent > 0` share the answers; a route with 0 %
+   * is kept loaded without answering: the blue-green standby, or the shadow (variant `shadow`)
+   * that gets a copy of every request.
+   */
   readonly routes: readonly TrafficRoute[];
   readonly stickyKey?: string;
+  /** The progressive rollout of the candidate (variant `canary`): its plan and where it is. */
+  readonly rollout?: RolloutState;
+}
+
+/**
+ * Limits a candidate must stay within during a rollout, measured over the current step's window.
+ * An unset guardrail is not checked.
+ */
+export interface Guardrails {
+  /** Share of the candidate's requests answered with an error (4xx/5xx), 0–1. */
+  readonly errorRate?: { readonly max: number };
+  /** p99 of the candidate's request latency, in milliseconds. */
+  readonly p99Ms?: { readonly max: number };
+  /** PSI of the candidate's prediction distribution against the primary's over the same window. */
+  readonly predictionDrift?: { readonly max: number };
+  /** Live accuracy of the candidate from feedback labels; checked once `minLabels` (default 30) arrived. */
+  readonly accuracy?: { readonly min: number; readonly minLabels?: number };
+  /** Fewest candidate requests before guardrails give a verdict (a step never passes with fewer). */
+  readonly minRequests: number;
+}
+
+/** `manual`: a person approves every step; `auto-until-100`: steps advance on their own, 100 % needs approval; `auto`: no approval. */
+export type RolloutAutomation = 'manual' | 'auto-until-100' | 'auto';
+
+export interface RolloutPlan {
+  /** Candidate traffic per step in percent, ascending, ending at 100. */
+  readonly steps: readonly number[];
+  /** How long each step runs (ms) before it may advance. */
+  readonly bakeMs: number;
+  readonly automation: RolloutAutomation;
+  readonly guardrails: Guardrails;
+}
+
+export interface GuardrailCheck {
+  readonly name: 'errorRate' | 'p99Ms' | 'predictionDrift' | 'accuracy';
+  /** The measured value; null when there was nothing to measure (no labels, no predictions). */
+  readonly value: number | null;
+  readonly limit: number;
+  readonly passed: boolean;
+  readonly reason: string;
+}
+
+/** The guardrails measured over one window of a rollout step. */
+export interface GuardrailReport {
+  readonly since: string;
+  readonly until: string;
+  /** Requests the candidate answered (or failed) in the window. */
+  readonly requests: number;
+  /** `insufficient-data`: fewer than `minRequests`; no verdict yet. */
+  readonly verdict: 'pass' | 'breach' | 'insufficient-data';
+  readonly checks: readonly GuardrailCheck[];
+}
+
+/**
+ * Where a rollout is. `baking`: the step runs its bake time; `awaiting-approval`: it passed and
+ * waits for `keel endpoints promote`; `completed`: the candidate took all traffic;
+ * `rolled-back`: it was withdrawn, by a person or because a guardrail broke (`reason`).
+ */
+export interface RolloutState {
+  readonly plan: RolloutPlan;
+  /** Index into `plan.steps` of the step running now (the last one reached when finished). */
+  readonly step: number;
+  readonly stepStartedAt: string;
+  readonly status: 'baking' | 'awaiting-approval' | 'completed' | 'rolled-back';
+  /** The candidate being rolled out, kept after the rollout ends. */
+  readonly candidate: { readonly model: string; readonly version: number };
+  /** Why it ended, or why it waits. */
+  readonly reason?: string;
+  /** The guardrail report behind the latest transition. */
+  readonly report?: GuardrailReport;
 }
 
 export interface Endpoint {
   readonly name: string;
   readonly policy: TrafficPolicy;
+  /**
+   * 1 on creation, one more on every change: a writer that read revision r changes the policy
+   * only if it is still r (compare-and-set), so concurrent writers never overwrite each other.
+   */
+  readonly revision: number;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -306,6 +388,46 @@ export interface RequestRecord {
   readonly latencyMs: number;
   readonly errorCode: string | null;
   readonly at: string;
+  /**
+   * The route that answered (or failed) it; absent when the request was refused before a route
+   * was chosen (a malformed body), or logged before routes were recorded.
+   */
+  readonly model?: string;
+  readonly version?: number;
+  readonly variant?: string;
+}
+
+/**
+ * How a shadow's prediction compared with the primary's answer to the same row; stored in the
+ * shadow's prediction record as `output.comparison`.
+ */
+export interface ShadowComparison {
+  /** Id of the primary's prediction of the same row. */
+  readonly primaryId: string;
+  /** Same label (classifiers); null for regressors. */
+  readonly agrees: boolean | null;
+  /** Largest absolute difference of the class probabilities, or of the values (regressors). */
+  readonly difference: number;
+}
+
+/**
+ * The ground truth of one logged prediction, sent later through the feedback API: the true
+ * class (classifiers) or the true value (regressors). A second feedback for the same prediction
+ * replaces the first.
+ */
+export interface FeedbackRecord {
+  readonly predictionId: string;
+  readonly endpoint: string;
+  readonly label: string | null;
+  readonly value: number | null;
+  /** When the outcome was known: the client's `at`, else when the feedback arrived. */
+  readonly at: string;
+}
+
+/** A logged prediction with its ground truth: what live quality is computed over. */
+export interface LabeledPrediction {
+  readonly prediction: PredictionRecord;
+  readonly feedback: FeedbackRecord;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,6 +511,48 @@ export interface EndpointMonitoring {
     readonly features: readonly FeatureDrift[];
   };
   readonly series: readonly LatencyBucket[];
+  /** The same metrics per variant (primary, canary, a/b, blue/green, shadow), for comparing versions. */
+  readonly variants: readonly VariantMonitoring[];
+  /** Live quality from feedback (delayed ground truth), per model version and variant. */
+  readonly quality: readonly LiveQuality[];
+}
+
+/**
+ * Quality of one model version and variant over the window's predictions that have feedback:
+ * accuracy for classifiers, mean absolute and root mean squared error for regressors.
+ */
+export interface LiveQuality {
+  readonly model: string;
+  readonly version: number;
+  readonly variant: string;
+  /** Predictions in the window with ground truth. */
+  readonly labeled: number;
+  readonly accuracy?: number;
+  readonly mae?: number;
+  readonly rmse?: number;
+}
+
+/** One variant's share of an endpoint's monitoring window. */
+export interface VariantMonitoring {
+  readonly variant: string;
+  readonly model: string;
+  readonly version: number;
+  /** Requests it answered or failed (a shadow answers none). */
+  readonly requests: number;
+  readonly errors: number;
+  readonly errorRate: number;
+  readonly latencyMs: LatencyQuantiles | null;
+  /** Its logged predictions in the window (rows). */
+  readonly predictions: number;
+  /** Share of its classifier predictions per label, or the mean value of a regressor's. */
+  readonly outputs: { readonly labels?: Readonly<Record<string, number>>; readonly meanValue?: number };
+  /** A shadow's agreement with the primary over the rows both predicted. */
+  readonly agreement?: {
+    readonly compared: number;
+    /** Share of rows with the same label; null for regressors. */
+    readonly rate: number | null;
+    readonly meanDifference: number;
+  };
 }
 
 /**

@@ -236,6 +236,44 @@ const FeatureStep = Type.Object(
   { additionalProperties: false },
 );
 
+const Max = (options: { minimum?: number; maximum?: number; exclusiveMinimum?: number }) =>
+  Type.Object({ max: Type.Number(options) }, { additionalProperties: false });
+
+/**
+ * A rollout plan: the candidate's percent per step (ascending, ending at 100; checked when the
+ * plan is used), the bake time per step, who approves steps, and the guardrails that roll it back.
+ */
+const RolloutPlanConfig = Type.Object(
+  {
+    steps: Type.Optional(Type.Array(Type.Number({ exclusiveMinimum: 0, maximum: 100 }), { minItems: 1 })),
+    bake: Type.Optional(Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', description: 'a duration such as 10m' })),
+    automation: Type.Optional(
+      Type.Union([Type.Literal('manual'), Type.Literal('auto-until-100'), Type.Literal('auto')]),
+    ),
+    guardrails: Type.Optional(
+      Type.Object(
+        {
+          errorRate: Type.Optional(Max({ minimum: 0, maximum: 1 })),
+          p99Ms: Type.Optional(Max({ exclusiveMinimum: 0 })),
+          predictionDrift: Type.Optional(Max({ exclusiveMinimum: 0 })),
+          accuracy: Type.Optional(
+            Type.Object(
+              {
+                min: Type.Number({ minimum: 0, maximum: 1 }),
+                minLabels: Type.Optional(Type.Integer({ minimum: 1 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          minRequests: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const ProjectSchema = Type.Object(
   {
     name: Name,
@@ -381,6 +419,8 @@ export const ProjectSchema = Type.Object(
             Type.Object({ p99: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
           ),
           throughputRps: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          /** The progressive rollout of a canary (`keel deploy --strategy canary`); see docs/deployment.md. */
+          rollout: Type.Optional(RolloutPlanConfig),
         },
         { additionalProperties: false },
       ),

@@ -8,8 +8,10 @@ import type {
 import { notFound, type SignatureColumn } from '../core/index.js';
 import { validateRows } from '../data/index.js';
 import type { MetadataStore } from '../store/index.js';
+import { liveQuality } from './live-quality.js';
 import { psi } from './psi.js';
 import { quantileSorted } from './reference.js';
+import { variantMonitoring } from './variants.js';
 
 export interface MonitoringOptions {
   /** ISO timestamp; default: one hour ago. */
@@ -30,7 +32,8 @@ export type ReferenceLoader = (model: string, version: number) => Promise<Refere
 /**
  * The monitoring summary of one endpoint over a window: software metrics from the request log
  * and input drift (PSI per feature) of the logged predictions against the training reference of
- * the version currently taking the traffic.
+ * the version currently taking the traffic; then the same metrics per variant (A/B, canary,
+ * shadow agreement).
  */
 export async function endpointMonitoring(
   metadata: MetadataStore,
@@ -50,10 +53,10 @@ export async function endpointMonitoring(
   const predictions = requests.reduce((sum, r) => sum + (r.status < 400 ? r.rows : 0), 0);
 
   const primary = [...endpoint.policy.routes].sort((a, b) => b.percent - a.percent)[0];
+  const recent = await metadata.listPredictions({ endpoint: name, since, limit: options.maxRows ?? 10_000 });
+  // A shadow of the same version predicts the same rows again: count the answers only.
   const logged = primary
-    ? (await metadata.listPredictions({ endpoint: name, since, limit: options.maxRows ?? 10_000 })).filter(
-        (p) => p.model === primary.model && p.version === primary.version,
-      )
+    ? recent.filter((p) => p.model === primary.model && p.version === primary.version && p.variant !== 'shadow')
     : [];
   const reference = primary && logged.length > 0 ? await loadReference(primary.model, primary.version) : null;
   const signature =
@@ -91,6 +94,8 @@ export async function endpointMonitoring(
     latencyMs: latencyQuantiles(requests),
     drift: { threshold, rows: logged.length, minRows, features },
     series: buckets(requests, options.bucketMs ?? 60_000),
+    variants: variantMonitoring(requests, recent),
+    quality: liveQuality(await metadata.listFeedback({ endpoint: name, since, limit: options.maxRows ?? 10_000 })),
   };
 }
 

@@ -6,3 +6,6 @@ export {
   type MonitoringOptions,
   type ReferenceLoader,
 } from './endpoint-monitoring.js';
+export { variantMonitoring, quantilesOf } from './variants.js';
+export { predictionDrift } from './prediction-drift.js';
+export { liveQuality } from './live-quality.js';

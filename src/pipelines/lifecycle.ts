@@ -36,7 +36,7 @@ import {
   measurePredictLatency,
   Registry,
 } from '../registry/index.js';
-import { deployDirect } from '../serving/index.js';
+import { deploy, deployDirect, isActive, projectRolloutPlan, strategyOf } from '../serving/index.js';
 import type { ArtifactStore, MetadataStore } from '../store/index.js';
 import { Tracker } from '../tracking/index.js';
 import type { Pipeline, StepDefinition } from './dag.js';
@@ -88,7 +88,8 @@ export interface LifecycleOutputs {
     /** Single-row predict latency of the candidate's package over test rows. */
     latencyMs: { p50: number; p95: number; p99: number; rows: number };
   };
-  deploy: { endpoint: string; model: string; version: number; changed: boolean };
+  /** `rollout`: the champion started (or continues) a progressive rollout (`serving.rollout`) rather than taking all traffic. */
+  deploy: { endpoint: string; model: string; version: number; changed: boolean; rollout?: boolean };
 }
 
 type Step<K extends keyof LifecycleOutputs> = StepDefinition<LifecycleContext, LifecycleOutputs, K>;
@@ -577,7 +578,7 @@ const deployStep: Step<'deploy'> = {
   name: 'deploy',
   needs: ['gate'],
   version: 1,
-  description: 'Point the endpoint at the champion',
+  description: 'Point the endpoint at the champion (as a progressive rollout with serving.rollout)',
   key: ({ project }) => ({ endpoint: endpointName(project) }),
   async run({ project, stores, actor }, inputs) {
     const endpoint = endpointName(project);
@@ -593,6 +594,23 @@ const deployStep: Step<'deploy'> = {
       current?.policy.routes.length === 1 &&
       current.policy.routes[0].model === model &&
       current.policy.routes[0].version === champion;
+    // With a rollout plan, a new champion ramps up as a canary under guardrails instead of taking
+    // all traffic at once; a rollout of it already running is left to the rollout controller.
+    const plan = projectRolloutPlan(project.config);
+    const primary = current ? strategyOf(current.policy.strategy).stable(current.policy) : null;
+    if (plan && primary && !(primary.model === model && primary.version === champion)) {
+      const rollout = current?.policy.rollout;
+      const rolling = isActive(rollout) && rollout.candidate.model === model && rollout.candidate.version === champion;
+      if (!rolling) {
+        await deploy(
+          stores.metadata,
+          endpoint,
+          { model: { name: model, version: champion }, rollout: plan },
+          { actor, reason: `pipeline started a rollout of ${model}@${champion}` },
+        );
+      }
+      return { endpoint, model, version: champion, changed: !rolling, rollout: true };
+    }
     if (!serving) {
       await deployDirect(
         stores.metadata,
@@ -603,7 +621,10 @@ const deployStep: Step<'deploy'> = {
     }
     return { endpoint, model, version: champion, changed: !serving };
   },
-  summary: (o) => `endpoint ${o.endpoint} → ${o.model}@${o.version}${o.changed ? '' : ' (already serving)'}`,
+  summary: (o) =>
+    o.rollout
+      ? `endpoint ${o.endpoint}: rollout of ${o.model}@${o.version} ${o.changed ? 'started' : 'running'}`
+      : `endpoint ${o.endpoint} → ${o.model}@${o.version}${o.changed ? '' : ' (already serving)'}`,
 };
 
 type AnyStep = StepDefinition<LifecycleContext, LifecycleOutputs>;

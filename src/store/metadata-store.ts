@@ -7,6 +7,8 @@ import type {
   DatasetVersion,
   Endpoint,
   EndpointEvent,
+  FeedbackRecord,
+  LabeledPrediction,
   ModelVersion,
   ParamValue,
   PipelineRun,
@@ -250,12 +252,24 @@ export interface LineageStore {
   }): Promise<ModelVersion[]>;
 }
 
+export interface PutEndpointOptions {
+  /**
+   * Compare-and-set: write only if the endpoint's revision is still this one (0: only if the
+   * endpoint does not exist yet); otherwise fail with `conflict` and change nothing.
+   */
+  readonly expectedRevision?: number;
+}
+
 export interface EndpointStore {
-  /** Creates or replaces the endpoint's policy and records the event, in one transaction. */
+  /**
+   * Creates or replaces the endpoint's policy and records the event, in one transaction; the
+   * revision starts at 1 and grows by one per change.
+   */
   putEndpoint(
     name: string,
     policy: TrafficPolicy,
     event: { kind: string; actor: string; reason: string },
+    options?: PutEndpointOptions,
   ): Promise<Endpoint>;
   getEndpoint(name: string): Promise<Endpoint | null>;
   listEndpoints(): Promise<Endpoint[]>;
@@ -278,6 +292,8 @@ export interface PipelineStore {
 
 export interface PredictionQuery {
   readonly endpoint: string;
+  /** Only records of this variant (requests: answered by it). */
+  readonly variant?: string;
   /** ISO timestamp; only records at or after it. */
   readonly since?: string;
   readonly limit?: number;
@@ -292,6 +308,19 @@ export interface PredictionStore {
   getPrediction(id: string): Promise<PredictionRecord | null>;
   /** Oldest first. */
   listRequests(query: PredictionQuery): Promise<RequestRecord[]>;
+  /** The predictions with these ids, in no particular order; ids that are not logged are left out. */
+  getPredictions(ids: readonly string[]): Promise<PredictionRecord[]>;
+  /**
+   * Stores ground truth of logged predictions in one transaction (all or nothing). Feedback for
+   * a prediction that already has some replaces it. Fails with not_found, naming every unknown
+   * prediction id in `details.ids`, when one is not logged.
+   */
+  addFeedback(records: readonly FeedbackRecord[]): Promise<void>;
+  /**
+   * The endpoint's logged predictions that have feedback, with it: newest prediction first;
+   * `since`, `variant` and `limit` apply to the predictions.
+   */
+  listFeedback(query: PredictionQuery): Promise<LabeledPrediction[]>;
 }
 
 export interface MetadataStore

@@ -596,7 +596,13 @@ export function runMetadataStoreSuite(harness: MetadataStoreHarness): void {
       const name = unique('endpoint');
       const endpoint = await store.putEndpoint(name, policy(1), { kind: 'deploy', actor: 'ana', reason: 'first' });
 
-      expect(endpoint).toEqual({ name, policy: policy(1), createdAt: isoTimestamp, updatedAt: endpoint.createdAt });
+      expect(endpoint).toEqual({
+        name,
+        policy: policy(1),
+        revision: 1,
+        createdAt: isoTimestamp,
+        updatedAt: endpoint.createdAt,
+      });
       expect(await store.getEndpoint(name)).toEqual(endpoint);
       expect(await store.listEndpointEvents(name)).toEqual([
         { endpoint: name, kind: 'deploy', actor: 'ana', reason: 'first', policy: policy(1), at: endpoint.createdAt },
@@ -627,6 +633,77 @@ export function runMetadataStoreSuite(harness: MetadataStoreHarness): void {
       expect(await store.listEndpointEvents(unique('missing'))).toEqual([]);
       const names = (await store.listEndpoints()).map((e) => e.name).filter((n) => n === a || n === b);
       expect(names).toEqual([a, b]);
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Deployments: endpoint revisions for compare-and-set, and requests that name their route.
+
+  describe('endpoint revisions and routed requests', () => {
+    const event = (reason: string) => ({ kind: 'deploy', actor: 'ana', reason });
+
+    it('numbers revisions from 1, one more per change', async () => {
+      const name = unique('endpoint');
+      expect((await store.putEndpoint(name, policy(1), event('v1'))).revision).toBe(1);
+      expect((await store.putEndpoint(name, policy(2, 10), event('v2'))).revision).toBe(2);
+      expect((await store.putEndpoint(name, policy(2), event('v2 all'), { expectedRevision: 2 })).revision).toBe(3);
+      expect((await store.getEndpoint(name))?.revision).toBe(3);
+    });
+
+    it('compare-and-set: a write naming a stale revision fails with conflict and changes nothing', async () => {
+      const name = unique('endpoint');
+      const created = await store.putEndpoint(name, policy(1), event('v1'), { expectedRevision: 0 });
+      await store.putEndpoint(name, policy(2, 10), event('first writer'), { expectedRevision: created.revision });
+      const error = await keelError(
+        store.putEndpoint(name, policy(3, 10), event('second writer'), { expectedRevision: created.revision }),
+        'conflict',
+      );
+      expect(error.details).toMatchObject({ field: 'revision', revision: 2 });
+      expect((await store.getEndpoint(name))?.policy).toEqual(policy(2, 10));
+      expect((await store.listEndpointEvents(name)).map((e) => e.reason)).toEqual(['first writer', 'v1']);
+    });
+
+    it('compare-and-set with revision 0 creates only a new endpoint', async () => {
+      const name = unique('endpoint');
+      await store.putEndpoint(name, policy(1), event('v1'), { expectedRevision: 0 });
+      await keelError(store.putEndpoint(name, policy(2), event('again'), { expectedRevision: 0 }), 'conflict');
+      await keelError(store.putEndpoint(unique('missing'), policy(1), event('x'), { expectedRevision: 4 }), 'conflict');
+      await keelError(store.putEndpoint(name, policy(2), event('x'), { expectedRevision: -1 }), 'invalid_argument');
+    });
+
+    it('lets exactly one of many concurrent writers of one revision win', async () => {
+      const name = unique('endpoint');
+      const created = await store.putEndpoint(name, policy(1), event('v1'));
+      const results = await Promise.allSettled(
+        range(8).map((i) =>
+          store.putEndpoint(name, policy(2, i + 1), event(`writer ${i}`), { expectedRevision: created.revision }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === 'rejected') expect((r.reason as KeelError).code).toBe('conflict');
+      }
+      expect((await store.getEndpoint(name))?.revision).toBe(2);
+      expect(await store.listEndpointEvents(name)).toHaveLength(2);
+    });
+
+    it('records the route that answered a request and filters requests and predictions by variant', async () => {
+      const endpoint = unique('endpoint');
+      const base = { endpoint, rows: 1, latencyMs: 2, errorCode: null };
+      const requests: RequestRecord[] = [
+        { ...base, status: 200, at: at(0), model: 'churn', version: 1, variant: 'primary' },
+        { ...base, status: 400, errorCode: '400', at: at(1), model: 'churn', version: 2, variant: 'canary' },
+        { ...base, status: 400, errorCode: '400', at: at(2) },
+      ];
+      await store.appendRequests(requests);
+      expect(await store.listRequests({ endpoint })).toEqual(requests);
+      expect(await store.listRequests({ endpoint, variant: 'canary' })).toEqual([requests[1]]);
+
+      const primary = prediction(endpoint, 0);
+      const canary = { ...prediction(endpoint, 1), version: 4, variant: 'canary' };
+      await store.appendPredictions([primary, canary]);
+      expect(await store.listPredictions({ endpoint, variant: 'canary' })).toEqual([canary]);
+      expect(await store.listPredictions({ endpoint, variant: 'primary', since: at(0) })).toEqual([primary]);
     });
   });
 
@@ -774,6 +851,121 @@ export function runMetadataStoreSuite(harness: MetadataStoreHarness): void {
       await store.appendPredictions([{ ...prediction(endpoint, 0), at: '2026-03-01T01:00:00+01:00' }]);
       expect((await store.listPredictions({ endpoint }))[0].at).toBe('2026-03-01T00:00:00.000Z');
       expect(await store.listPredictions({ endpoint, since: '2026-03-01T00:30:00+01:00' })).toHaveLength(1);
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Feedback: ground truth of logged predictions, joined back to them for live quality.
+
+  describe('feedback', () => {
+    const feedback = (p: PredictionRecord, label: string | null, value: number | null = null, i = 0) => ({
+      predictionId: p.id,
+      endpoint: p.endpoint,
+      label,
+      value,
+      at: at(100 + i),
+    });
+
+    it('stores ground truth of logged predictions and lists them joined, newest prediction first', async () => {
+      const endpoint = unique('endpoint');
+      const records = range(4).map((i) => prediction(endpoint, i));
+      await store.appendPredictions(records);
+      await store.addFeedback([feedback(records[0], 'yes'), feedback(records[2], 'no', null, 1)]);
+
+      expect(await store.listFeedback({ endpoint })).toEqual([
+        {
+          prediction: records[2],
+          feedback: { predictionId: records[2].id, endpoint, label: 'no', value: null, at: at(101) },
+        },
+        {
+          prediction: records[0],
+          feedback: { predictionId: records[0].id, endpoint, label: 'yes', value: null, at: at(100) },
+        },
+      ]);
+    });
+
+    it('finds logged predictions by id, leaving out unknown ones', async () => {
+      const endpoint = unique('endpoint');
+      const records = range(3).map((i) => prediction(endpoint, i));
+      await store.appendPredictions(records);
+      const found = await store.getPredictions([records[2].id, 'pred_missing', records[0].id, records[0].id]);
+      expect(found.sort((a, b) => a.at.localeCompare(b.at))).toEqual([records[0], records[2]]);
+      expect(await store.getPredictions([])).toEqual([]);
+    });
+
+    it('replaces earlier feedback of a prediction, also within one batch (the last wins)', async () => {
+      const endpoint = unique('endpoint');
+      const [first] = range(1).map((i) => prediction(endpoint, i));
+      await store.appendPredictions([first]);
+      await store.addFeedback([feedback(first, 'yes')]);
+      await store.addFeedback([feedback(first, 'no', null, 1), feedback(first, 'maybe', null, 2)]);
+      const listed = await store.listFeedback({ endpoint });
+      expect(listed.map((l) => l.feedback)).toEqual([
+        { predictionId: first.id, endpoint, label: 'maybe', value: null, at: at(102) },
+      ]);
+    });
+
+    it("keeps a regressor's true value exactly and stores times as UTC", async () => {
+      const endpoint = unique('endpoint');
+      const logged = prediction(endpoint, 0);
+      await store.appendPredictions([logged]);
+      await store.addFeedback([{ ...feedback(logged, null, 0.1 + 0.2), at: '2026-03-01T01:00:00+01:00' }]);
+      const [{ feedback: stored }] = await store.listFeedback({ endpoint });
+      expect(stored.value).toBe(0.1 + 0.2);
+      expect(stored.at).toBe('2026-03-01T00:00:00.000Z');
+    });
+
+    it('writes all or nothing: unknown ids, and predictions of another endpoint, fail with not_found naming each', async () => {
+      const endpoint = unique('endpoint');
+      const mine = prediction(endpoint, 0);
+      const theirs = prediction(unique('other-endpoint'), 1);
+      await store.appendPredictions([mine, theirs]);
+      const error = await keelError(
+        store.addFeedback([
+          feedback(mine, 'yes'),
+          { ...feedback(theirs, 'no'), endpoint },
+          { ...feedback(mine, 'no'), predictionId: 'pred_unknown' },
+        ]),
+        'not_found',
+      );
+      expect(error.details.ids).toEqual([theirs.id, 'pred_unknown']);
+      expect(await store.listFeedback({ endpoint })).toEqual([]);
+    });
+
+    it('lists only predictions with feedback, from a time on, of a variant, up to a limit', async () => {
+      const endpoint = unique('endpoint');
+      const records = range(6).map((i) => ({ ...prediction(endpoint, i), variant: i % 2 === 0 ? 'stable' : 'canary' }));
+      await store.appendPredictions(records);
+      await store.addFeedback(records.slice(1).map((p, i) => feedback(p, 'yes', null, i)));
+      const ids = (labeled: Array<{ prediction: PredictionRecord }>) => labeled.map((l) => l.prediction.id);
+
+      expect(ids(await store.listFeedback({ endpoint }))).toEqual(
+        records
+          .slice(1)
+          .reverse()
+          .map((p) => p.id),
+      );
+      expect(ids(await store.listFeedback({ endpoint, since: records[4].at }))).toEqual([records[5].id, records[4].id]);
+      expect(ids(await store.listFeedback({ endpoint, variant: 'stable' }))).toEqual([records[4].id, records[2].id]);
+      expect(ids(await store.listFeedback({ endpoint, limit: 1 }))).toEqual([records[5].id]);
+    });
+
+    it('refuses feedback without a label or a value, a value that is not finite and a malformed time', async () => {
+      const endpoint = unique('endpoint');
+      const logged = prediction(endpoint, 0);
+      await store.appendPredictions([logged]);
+      expect((await keelError(store.addFeedback([feedback(logged, null)]), 'invalid_argument')).details.field).toBe(
+        '[0]',
+      );
+      const nan = await keelError(store.addFeedback([feedback(logged, null, Number.NaN)]), 'invalid_argument');
+      expect(nan.details.field).toBe('[0].value');
+      const time = await keelError(
+        store.addFeedback([{ ...feedback(logged, 'yes'), at: 'yesterday' }]),
+        'invalid_argument',
+      );
+      expect(time.details.field).toBe('[0].at');
+      await store.addFeedback([]);
+      expect(await store.listFeedback({ endpoint })).toEqual([]);
     });
   });
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { invalidArgument, notFound } from '../../core/index.js';
+import { invalidArgument, notFound, type VariantMonitoring } from '../../core/index.js';
 import { endpointMonitoring } from '../../monitoring/index.js';
 import { openWorkspace } from '../../server/index.js';
 import { fmtNumber, formatTable, printJson } from '../output.js';
@@ -32,6 +32,17 @@ export function registerMonitorCommand(program: Command): void {
             `  requests ${summary.requests}, predictions ${summary.predictions}, errors ${summary.errors} (${(summary.errorRate * 100).toFixed(1)}%)\n` +
             `  latency  ${l ? `p50 ${l.p50.toFixed(2)} ms, p95 ${l.p95.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms` : 'no requests'}\n\n`,
         );
+        if (summary.variants.length > 1) process.stdout.write(variantTable(summary.variants) + '\n\n');
+        for (const q of summary.quality) {
+          const measure =
+            q.accuracy !== undefined
+              ? `accuracy ${percent(q.accuracy)}`
+              : `MAE ${fmtNumber(q.mae)}, RMSE ${fmtNumber(q.rmse)}`;
+          process.stdout.write(
+            `  quality  ${q.model}@${q.version} (${q.variant}): ${measure} over ${q.labeled} predictions with feedback\n`,
+          );
+        }
+        if (summary.quality.length > 0) process.stdout.write('\n');
         if (summary.drift.features.length === 0) {
           process.stdout.write(
             summary.drift.rows === 0
@@ -65,6 +76,29 @@ export function registerMonitorCommand(program: Command): void {
 }
 
 const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
+
+/** Each variant's traffic side by side (A/B, canary), with a shadow's agreement with the primary. */
+function variantTable(variants: readonly VariantMonitoring[]): string {
+  return (
+    'By variant:\n' +
+    formatTable(
+      ['VARIANT', 'MODEL', 'REQUESTS', 'ERRORS', 'P99 MS', 'PREDICTIONS', 'AGREEMENT'],
+      variants.map((v) => [
+        v.variant,
+        `${v.model}@${v.version}`,
+        v.requests,
+        percent(v.errorRate),
+        v.latencyMs ? v.latencyMs.p99.toFixed(2) : '–',
+        v.predictions,
+        v.agreement
+          ? v.agreement.rate === null
+            ? `Δ ${fmtNumber(v.agreement.meanDifference)}`
+            : percent(v.agreement.rate)
+          : '–',
+      ]),
+    )
+  );
+}
 
 export function parseSince(value: string, now = Date.now()): string {
   const match = /^(\d+)(s|m|h|d)$/.exec(value);

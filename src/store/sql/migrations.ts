@@ -13,6 +13,8 @@ export function keelMigrations(capabilities: DialectCapabilities): Record<string
     '0002_schema_versions': { up: (db) => createSchemaVersions(db) },
     '0003_run_search': { up: (db) => createRunSearch(db) },
     '0004_registry_gate': { up: (db) => addGateRecords(db) },
+    '0005_endpoint_rollouts': { up: (db) => addEndpointRollouts(db) },
+    '0006_feedback': { up: (db) => createFeedback(db) },
   };
 }
 
@@ -343,6 +345,50 @@ async function addGateRecords(db: Kysely<unknown>): Promise<void> {
   await schema
     .alterTable('alias_events')
     .addColumn('override', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+}
+
+/**
+ * Deployment strategies and progressive rollouts. An endpoint gains `revision`, numbered from 1
+ * and incremented on every change, for compare-and-set writes (two rollout controllers never
+ * both act); a request records the route that answered it (`model`, `version`, `variant`: null
+ * when none was chosen), so guardrails and monitoring split by variant.
+ */
+async function addEndpointRollouts(db: Kysely<unknown>): Promise<void> {
+  const { schema } = db;
+  await schema
+    .alterTable('endpoints')
+    .addColumn('revision', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute();
+  await schema.alterTable('requests').addColumn('model', 'text').execute();
+  await schema.alterTable('requests').addColumn('version', 'integer').execute();
+  await schema.alterTable('requests').addColumn('variant', 'text').execute();
+  await schema
+    .createIndex('requests_endpoint_variant_at_idx')
+    .on('requests')
+    .columns(['endpoint', 'variant', 'at'])
+    .execute();
+  await schema
+    .createIndex('predictions_endpoint_variant_at_idx')
+    .on('predictions')
+    .columns(['endpoint', 'variant', 'at'])
+    .execute();
+}
+
+/**
+ * Ground truth sent for logged predictions (the feedback API), one row per prediction: a later
+ * feedback replaces it. Like the logs it has no foreign key — the prediction is checked when the
+ * feedback is written. `label` is set for classifiers, `value` for regressors. Quality is read
+ * by joining the predictions of a window (their endpoint-and-time index) to this primary key.
+ */
+async function createFeedback(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('feedback')
+    .addColumn('prediction_id', 'text', (c) => c.primaryKey())
+    .addColumn('endpoint', 'text', (c) => c.notNull())
+    .addColumn('label', 'text')
+    .addColumn('value', 'double precision')
+    .addColumn('at', 'text', (c) => c.notNull())
     .execute();
 }
 

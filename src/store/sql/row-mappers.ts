@@ -4,6 +4,7 @@ import type {
   DatasetVersion,
   Endpoint,
   EndpointEvent,
+  FeedbackRecord,
   MetricPoint,
   ModelVersion,
   ParamValue,
@@ -19,6 +20,7 @@ import type {
   DatasetVersionRow,
   EndpointEventRow,
   EndpointRow,
+  FeedbackRow,
   MetricRow,
   ModelVersionRow,
   PipelineRunRow,
@@ -152,7 +154,13 @@ export function toAliasEvent(row: Omit<AliasEventRow, 'seq'>): AliasEvent {
 }
 
 export function toEndpoint(row: EndpointRow): Endpoint {
-  return { name: row.name, policy: parseJson(row.policy), createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    name: row.name,
+    policy: parseJson(row.policy),
+    revision: Number(row.revision),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 export function toEndpointEvent(row: Omit<EndpointEventRow, 'seq'>): EndpointEvent {
@@ -211,6 +219,20 @@ export function toRequest(row: RequestRow): RequestRecord {
     rows: row.rows,
     latencyMs: row.latency_ms,
     errorCode: row.error_code,
+    at: row.at,
+    // Absent rather than null: a request refused before a route was chosen names none.
+    ...(row.variant !== null && row.model !== null && row.version !== null
+      ? { model: row.model, version: row.version, variant: row.variant }
+      : {}),
+  };
+}
+
+export function toFeedback(row: FeedbackRow): FeedbackRecord {
+  return {
+    predictionId: row.prediction_id,
+    endpoint: row.endpoint,
+    label: row.label,
+    value: row.value === null ? null : Number(row.value),
     at: row.at,
   };
 }

@@ -31,6 +31,7 @@ export interface KeelDatabase {
   step_runs: StepRunsTable;
   predictions: PredictionsTable;
   requests: RequestsTable;
+  feedback: FeedbackTable;
 }
 
 /**
@@ -175,6 +176,8 @@ export interface EndpointsTable {
   policy: string;
   created_at: string;
   updated_at: string;
+  /** Incremented on every change, for compare-and-set (migration 0005). */
+  revision: Generated<number>;
 }
 
 export interface EndpointEventsTable {
@@ -228,6 +231,19 @@ export interface RequestsTable {
   latency_ms: number;
   error_code: string | null;
   at: string;
+  /** The route that answered; null when none was chosen (migration 0005). */
+  model: Generated<string | null>;
+  version: Generated<number | null>;
+  variant: Generated<string | null>;
+}
+
+/** Ground truth of one logged prediction (migration 0006): `label` for classifiers, `value` for regressors. */
+export interface FeedbackTable {
+  prediction_id: string;
+  endpoint: string;
+  label: string | null;
+  value: number | null;
+  at: string;
 }
 
 export type DatasetVersionRow = Selectable<DatasetVersionsTable>;
@@ -246,3 +262,4 @@ export type PredictionRow = Selectable<PredictionsTable>;
 export type RequestRow = Selectable<RequestsTable>;
 export type NewPredictionRow = Insertable<PredictionsTable>;
 export type NewRequestRow = Insertable<RequestsTable>;
+export type FeedbackRow = Selectable<FeedbackTable>;

@@ -17,6 +17,8 @@ import {
   type DatasetVersion,
   type Endpoint,
   type EndpointEvent,
+  type FeedbackRecord,
+  type LabeledPrediction,
   type MetricPoint,
   type ModelVersion,
   type ParamValue,
@@ -38,6 +40,7 @@ import type {
   NewRun,
   NewSchemaVersion,
   PredictionQuery,
+  PutEndpointOptions,
   RecordedRun,
   RunBatch,
   RunPage,
@@ -53,6 +56,7 @@ import {
   toDatasetVersion,
   toEndpoint,
   toEndpointEvent,
+  toFeedback,
   toMetricPoint,
   toMetricValue,
   toModelVersion,
@@ -65,7 +69,7 @@ import {
   toStepRun,
 } from './row-mappers.js';
 import { decodePageToken, encodePageToken, fetchPage, planSearch } from './run-search.js';
-import type { KeelDatabase, RunLatestMetricsTable, RunMetricsTable, RunRow } from './schema.js';
+import type { FeedbackTable, KeelDatabase, RunLatestMetricsTable, RunMetricsTable, RunRow } from './schema.js';
 
 type Db = Kysely<KeelDatabase>;
 type InsertInto<T extends keyof KeelDatabase> = InsertQueryBuilder<KeelDatabase, T, InsertResult>;
@@ -805,17 +809,60 @@ export class SqlMetadataStore implements MetadataStore {
     name: string,
     policy: TrafficPolicy,
     event: { kind: string; actor: string; reason: string },
+    options: PutEndpointOptions = {},
   ): Promise<Endpoint> {
     requireName(name, 'name');
+    const expected = options.expectedRevision;
+    if (expected !== undefined && (!Number.isInteger(expected) || expected < 0)) {
+      throw new KeelError('invalid_argument', `expectedRevision must be a whole number ≥ 0, got ${expected}`, {
+        field: 'expectedRevision',
+      });
+    }
     const at = now();
     const policyJson = JSON.stringify(policy);
     return this.#transaction(async (trx) => {
-      const row = await trx
-        .insertInto('endpoints')
-        .values({ name, policy: policyJson, created_at: at, updated_at: at })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ policy: policyJson, updated_at: at }))
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const insert = trx.insertInto('endpoints').values({ name, policy: policyJson, created_at: at, updated_at: at });
+      // Compare-and-set: the update names the revision it read, so of two writers that read the
+      // same revision only the first changes a row (the row lock on PostgreSQL, the single
+      // writer on SQLite); the other finds none and gets a conflict.
+      const row =
+        expected === undefined
+          ? await insert
+              .onConflict((oc) =>
+                oc.column('name').doUpdateSet((eb) => ({
+                  policy: policyJson,
+                  updated_at: at,
+                  revision: eb(eb.ref('endpoints.revision'), '+', 1),
+                })),
+              )
+              .returningAll()
+              .executeTakeFirstOrThrow()
+          : expected === 0
+            ? await insert
+                .onConflict((oc) => oc.column('name').doNothing())
+                .returningAll()
+                .executeTakeFirst()
+            : await trx
+                .updateTable('endpoints')
+                .set((eb) => ({ policy: policyJson, updated_at: at, revision: eb('revision', '+', 1) }))
+                .where('name', '=', name)
+                .where('revision', '=', expected)
+                .returningAll()
+                .executeTakeFirst();
+      if (!row) {
+        const current = await trx
+          .selectFrom('endpoints')
+          .select('revision')
+          .where('name', '=', name)
+          .executeTakeFirst();
+        throw new KeelError(
+          'conflict',
+          current
+            ? `endpoint "${name}" changed meanwhile (revision ${current.revision}, expected ${expected}); read it again and retry`
+            : `endpoint "${name}" does not exist (expected revision ${expected})`,
+          { field: 'revision', revision: current ? Number(current.revision) : null },
+        );
+      }
       await trx
         .insertInto('endpoint_events')
         .values({ endpoint: name, kind: event.kind, actor: event.actor, reason: event.reason, policy: policyJson, at })
@@ -990,6 +1037,9 @@ export class SqlMetadataStore implements MetadataStore {
       latency_ms: record.latencyMs,
       error_code: record.errorCode,
       at: toTimestamp(record.at, `[${i}].at`),
+      model: record.model ?? null,
+      version: record.version ?? null,
+      variant: record.variant ?? null,
     }));
     await this.#transaction((trx) => this.#insertInChunks(trx, 'requests', rows));
   }
@@ -999,6 +1049,7 @@ export class SqlMetadataStore implements MetadataStore {
       .selectFrom('predictions')
       .selectAll()
       .where('endpoint', '=', query.endpoint)
+      .$if(query.variant !== undefined, (qb) => qb.where('variant', '=', query.variant as string))
       .$if(query.since !== undefined, (qb) => qb.where('at', '>=', toTimestamp(query.since as string, 'since')))
       .orderBy('at', 'desc')
       .orderBy('id', 'desc')
@@ -1017,12 +1068,88 @@ export class SqlMetadataStore implements MetadataStore {
       .selectFrom('requests')
       .selectAll()
       .where('endpoint', '=', query.endpoint)
+      .$if(query.variant !== undefined, (qb) => qb.where('variant', '=', query.variant as string))
       .$if(query.since !== undefined, (qb) => qb.where('at', '>=', toTimestamp(query.since as string, 'since')))
       .orderBy('at')
       .orderBy('seq')
       .$if(query.limit !== undefined, (qb) => qb.limit(checkLimit(query.limit)))
       .execute();
     return rows.map(toRequest);
+  }
+
+  async getPredictions(ids: readonly string[]): Promise<PredictionRecord[]> {
+    const found: PredictionRecord[] = [];
+    for (const part of chunk([...new Set(ids)], this.#maxInList)) {
+      const rows = await this.#db.selectFrom('predictions').selectAll().where('id', 'in', part).execute();
+      for (const row of rows) found.push(toPrediction(row));
+    }
+    return found;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Feedback (ground truth of logged predictions)
+
+  async addFeedback(records: readonly FeedbackRecord[]): Promise<void> {
+    // One row per prediction, the last feedback winning: an upsert cannot touch a row twice.
+    const byPrediction = new Map(records.map((record, i) => [record.predictionId, feedbackRow(record, i)]));
+    const rows = [...byPrediction.values()];
+    if (rows.length === 0) return;
+    await this.#transaction(async (trx) => {
+      const logged = new Set<string>();
+      for (const part of chunk([...byPrediction.keys()], this.#maxInList)) {
+        const found = await trx.selectFrom('predictions').select(['id', 'endpoint']).where('id', 'in', part).execute();
+        for (const row of found) if (row.endpoint === byPrediction.get(row.id)?.endpoint) logged.add(row.id);
+      }
+      const unknown = rows.filter((row) => !logged.has(row.prediction_id));
+      if (unknown.length > 0) {
+        const ids = unknown.map((row) => row.prediction_id);
+        throw notFound(
+          `${unknown.length === 1 ? 'prediction' : `${unknown.length} predictions`} ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''} ${unknown.length === 1 ? 'is' : 'are'} not logged for endpoint "${unknown[0].endpoint}"; nothing was written.`,
+          { field: 'predictionId', ids },
+        );
+      }
+      await this.#insertInChunks(trx, 'feedback', rows, (insert) =>
+        insert.onConflict((oc) =>
+          oc.column('prediction_id').doUpdateSet((eb) => ({
+            label: eb.ref('excluded.label'),
+            value: eb.ref('excluded.value'),
+            at: eb.ref('excluded.at'),
+          })),
+        ),
+      );
+    });
+  }
+
+  async listFeedback(query: PredictionQuery): Promise<LabeledPrediction[]> {
+    const rows = await this.#db
+      .selectFrom('predictions')
+      .innerJoin('feedback', 'feedback.prediction_id', 'predictions.id')
+      .selectAll('predictions')
+      .select([
+        'feedback.endpoint as feedback_endpoint',
+        'feedback.label as feedback_label',
+        'feedback.value as feedback_value',
+        'feedback.at as feedback_at',
+      ])
+      .where('predictions.endpoint', '=', query.endpoint)
+      .$if(query.variant !== undefined, (qb) => qb.where('predictions.variant', '=', query.variant as string))
+      .$if(query.since !== undefined, (qb) =>
+        qb.where('predictions.at', '>=', toTimestamp(query.since as string, 'since')),
+      )
+      .orderBy('predictions.at', 'desc')
+      .orderBy('predictions.id', 'desc')
+      .$if(query.limit !== undefined, (qb) => qb.limit(checkLimit(query.limit)))
+      .execute();
+    return rows.map((row) => ({
+      prediction: toPrediction(row),
+      feedback: toFeedback({
+        prediction_id: row.id,
+        endpoint: row.feedback_endpoint,
+        label: row.feedback_label,
+        value: row.feedback_value,
+        at: row.feedback_at,
+      }),
+    }));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1197,6 +1324,33 @@ function checkLimit(limit: number | undefined): number {
     });
   }
   return limit as number;
+}
+
+/** A feedback record as a row, checked; `i` names it in errors (`[i].label`). */
+function feedbackRow(record: FeedbackRecord, i: number): FeedbackTable {
+  requireName(record.predictionId, `[${i}].predictionId`);
+  requireName(record.endpoint, `[${i}].endpoint`);
+  const { label, value } = record;
+  if (label !== null && typeof label !== 'string') {
+    throw new KeelError('invalid_argument', 'A feedback label must be text or null.', { field: `[${i}].label` });
+  }
+  if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
+    throw new KeelError('invalid_argument', 'A feedback value must be a finite number or null.', {
+      field: `[${i}].value`,
+    });
+  }
+  if (label === null && value === null) {
+    throw new KeelError('invalid_argument', 'Feedback needs a label (classifiers) or a value (regressors).', {
+      field: `[${i}]`,
+    });
+  }
+  return {
+    prediction_id: record.predictionId,
+    endpoint: record.endpoint,
+    label,
+    value,
+    at: toTimestamp(record.at, `[${i}].at`),
+  };
 }
 
 /** Stored timestamps share one format (ISO-8601 UTC, milliseconds) so they compare as text. */
