@@ -51,3 +51,5 @@ export {
   type ValueRange,
 } from './diff.js';
 export { batchFormat, readBatch, type BatchFormat } from './read-batch.js';
+export { withBatchRows, type BatchRows } from './read-batch-rows.js';
+export { writeBatch, type OutputChunk, type OutputColumn, type OutputFormat } from './write-batch.js';
