@@ -4,6 +4,7 @@ import { packageRoot } from '../src/core/index.js';
 import { closeSharedWorkerPool } from '../src/ml/index.js';
 import { formatDataTable, runDataSuite } from './data/suite.js';
 import { formatMlTable, runMlSuite } from './ml/suite.js';
+import { formatServingTable, runServingSuite } from './serving/suite.js';
 import { formatTrackingTable, runTrackingSuite } from './tracking/suite.js';
 import { writeResults } from './report.js';
 
@@ -15,7 +16,7 @@ import { writeResults } from './report.js';
 
 const USAGE = `usage: npm run bench -- [suite…] [options]
 
-suites: ml, data, tracking (default: all)
+suites: ml, data, tracking, serving (default: all)
 
 options:
   --quick          smaller sizes and a single run, for a smoke test
@@ -57,6 +58,12 @@ const suites: Record<string, Suite> = {
     async run(options, log) {
       const results = await runTrackingSuite({ ...options, log });
       return { table: formatTrackingTable(results), results };
+    },
+  },
+  serving: {
+    async run(options, log) {
+      const results = await runServingSuite({ ...options, log });
+      return { table: formatServingTable(results), results };
     },
   },
 };

@@ -3,8 +3,11 @@ import { Command, CommanderError } from 'commander';
 import { isKeelError, keelVersion } from '../core/index.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerDeployCommand } from './commands/deploy.js';
+import { registerEndpointsCommands } from './commands/endpoints.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerMonitorCommand } from './commands/monitor.js';
+import { registerPredictCommand } from './commands/predict.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
@@ -23,8 +26,11 @@ registerRunCommand(program);
 registerDataCommands(program);
 registerRunsCommands(program);
 registerModelsCommands(program);
+registerDeployCommand(program);
+registerEndpointsCommands(program);
 registerServerCommand(program);
 registerMonitorCommand(program);
+registerPredictCommand(program);
 
 try {
   await program.parseAsync(process.argv);

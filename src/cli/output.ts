@@ -66,3 +66,43 @@ export function nonNegativeInt(value: string): number {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`must be a whole number ≥ 0, got "${value}"`);
   return n;
 }
+
+/**
+ * Progress of work over rows on stderr: on a terminal one live line (a bar, rows done / total,
+ * rows per second), redrawn at most ten times a second; otherwise (CI logs, pipes) one line per
+ * tenth of the work.
+ */
+export function rowProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): { update(rows: number, total: number): void; finish(): void } {
+  const live = stream.isTTY === true;
+  const started = performance.now();
+  let drawnAt = -Infinity;
+  let tenth = 0;
+  let last = '';
+  const line = (rows: number, total: number) => {
+    const share = total > 0 ? Math.min(1, rows / total) : 1;
+    const seconds = (performance.now() - started) / 1000;
+    const rate = seconds > 0 ? Math.round(rows / seconds) : 0;
+    const bar = '█'.repeat(Math.round(share * 20)).padEnd(20, '░');
+    return `  ${label} ${live ? `${bar} ` : ''}${String(Math.floor(share * 100)).padStart(3)}%  ${rows.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows  ${rate.toLocaleString('en-US')} rows/s`;
+  };
+  return {
+    update(rows, total) {
+      if (live) {
+        const now = performance.now();
+        if (now - drawnAt < 100 && rows < total) return;
+        drawnAt = now;
+        last = line(rows, total);
+        stream.write(`\r\x1b[2K${last}`);
+      } else if (total > 0 && rows > 0 && Math.floor((rows / total) * 10) > tenth) {
+        tenth = Math.floor((rows / total) * 10);
+        stream.write(`${line(rows, total)}\n`);
+      }
+    },
+    finish() {
+      if (live && last) stream.write('\n');
+    },
+  };
+}

@@ -79,6 +79,8 @@ export class OneHotEncoder implements Transform {
   private columns: readonly EncoderColumn[] | null = null;
   /** Category → output position per column (the infrequent column is last); derived, never serialised. */
   private indices: ReadonlyArray<ReadonlyMap<string, number>> = [];
+  /** Output column names per input column, built once: the serving path names them on every row. */
+  private names: ReadonlyArray<readonly string[]> = [];
 
   constructor(params: OneHotEncoderParams = {}) {
     this.params = resolveTransformParams(this.type, specs, params);
@@ -152,9 +154,8 @@ export class OneHotEncoder implements Transform {
     const out: FeatureRecord = {};
     this.fitted().forEach((state, j) => {
       const index = this.indexOf(j, record[state.name]);
-      outputNamesOf(state).forEach((name, k) => {
-        out[name] = k === index ? 1 : 0;
-      });
+      const names = this.names[j];
+      for (let k = 0; k < names.length; k++) out[names[k]] = k === index ? 1 : 0;
     });
     return out;
   }
@@ -232,6 +233,7 @@ export class OneHotEncoder implements Transform {
       for (const category of c.infrequent) index.set(category, c.categories.length);
       return index;
     });
+    this.names = columns.map(outputNamesOf);
   }
 
   private fitted(): readonly EncoderColumn[] {

@@ -5,10 +5,13 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { keelVersion, notFound, packageRoot } from '../core/index.js';
 import type { ServerDeps } from './deps.js';
-import { errorHandler, toErrorBody } from './errors.js';
+import { clientErrorHandler, errorHandler, toErrorBody } from './errors.js';
 import { registerDatasetRoutes } from './routes/datasets.js';
 import { registerEndpointRoutes } from './routes/endpoints.js';
+import { registerFeedbackRoutes } from './routes/feedback.js';
 import { registerInferenceRoutes } from './routes/inference.js';
+import { registerKserveV2Routes } from './routes/kserve-v2.js';
+import { registerMlflowRoutes } from './routes/mlflow.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerPipelineRoutes } from './routes/pipelines.js';
 import { registerRunRoutes } from './routes/runs.js';
@@ -21,7 +24,16 @@ export type { ServerDeps } from './deps.js';
  * dependencies so tests drive it in-process with `app.inject()`.
  */
 export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimit ?? 10 * 1024 * 1024 });
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimit ?? 10 * 1024 * 1024,
+    // While closing (SIGTERM), a request that reached the server is still answered, not refused
+    // with a 503: closing stops new connections, and every request taken is served (drain.ts).
+    return503OnClosing: false,
+    // A URL the router cannot take (a stray "%", an overlong name) gets Keel's error shape too.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
+    clientErrorHandler,
+  });
   app.setErrorHandler(errorHandler);
 
   await app.register(fastifySwagger, {
@@ -45,6 +57,9 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
   registerEndpointRoutes(app, deps);
   registerPipelineRoutes(app, deps);
   registerInferenceRoutes(app, deps);
+  registerKserveV2Routes(app, deps);
+  registerMlflowRoutes(app, deps);
+  registerFeedbackRoutes(app, deps);
 
   // --- dashboard
   const webRoot = deps.webRoot ?? join(packageRoot, 'dist', 'web');

@@ -1,6 +1,9 @@
 import type { PredictionRecord, RequestRecord } from '../core/index.js';
 import type { PredictionStore } from '../store/index.js';
 
+/** The part of the store the log writes to (the metadata store itself, or a writer thread: log-writer.ts). */
+export type PredictionLogStore = Pick<PredictionStore, 'appendPredictions' | 'appendRequests'>;
+
 export interface PredictionLogOptions {
   /** Flush when this many records are waiting. */
   readonly maxBatch?: number;
@@ -18,11 +21,13 @@ export class PredictionLog {
   private predictions: PredictionRecord[] = [];
   private requests: RequestRecord[] = [];
   private flushing: Promise<void> | null = null;
+  /** Records taken by the write in progress. */
+  private writing = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly maxBatch: number;
 
   constructor(
-    private readonly store: PredictionStore,
+    private readonly store: PredictionLogStore,
     private readonly options: PredictionLogOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 2000;
@@ -40,14 +45,18 @@ export class PredictionLog {
     if (this.requests.length >= this.maxBatch) void this.flush();
   }
 
+  /** Records not written yet: buffered, or in a write that has not finished. */
   get pending(): number {
-    return this.predictions.length + this.requests.length;
+    return this.predictions.length + this.requests.length + this.writing;
   }
 
-  /** Writes what is buffered; concurrent calls share one write. */
-  flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    if (this.pending === 0) return Promise.resolve();
+  /**
+   * Writes what is buffered; concurrent calls share one write. A write already in progress
+   * holds only the records taken when it started, so later ones wait for it and go in the next.
+   */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.pending === 0) return;
     this.flushing = this.writeOnce().finally(() => {
       this.flushing = null;
     });
@@ -68,19 +77,24 @@ export class PredictionLog {
     const requests = this.requests;
     this.predictions = [];
     this.requests = [];
+    this.writing = predictions.length + requests.length;
     try {
-      if (predictions.length) await this.store.appendPredictions(predictions);
-    } catch (error) {
-      this.predictions = predictions.concat(this.predictions);
-      this.requests = requests.concat(this.requests);
-      this.options.onError?.(error);
-      return;
-    }
-    try {
-      if (requests.length) await this.store.appendRequests(requests);
-    } catch (error) {
-      this.requests = requests.concat(this.requests);
-      this.options.onError?.(error);
+      try {
+        if (predictions.length) await this.store.appendPredictions(predictions);
+      } catch (error) {
+        this.predictions = predictions.concat(this.predictions);
+        this.requests = requests.concat(this.requests);
+        this.options.onError?.(error);
+        return;
+      }
+      try {
+        if (requests.length) await this.store.appendRequests(requests);
+      } catch (error) {
+        this.requests = requests.concat(this.requests);
+        this.options.onError?.(error);
+      }
+    } finally {
+      this.writing = 0;
     }
   }
 }

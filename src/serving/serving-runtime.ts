@@ -7,18 +7,43 @@ import {
   type ModelVersion,
   type PredictionRecord,
   type Row,
+  type TrafficRoute,
 } from '../core/index.js';
-import { validateRows } from '../data/index.js';
-import type { Prediction, Registry } from '../registry/index.js';
+import { validateRows, type ValidatedRow } from '../data/index.js';
+import type { Prediction, Registry, ServableModel } from '../registry/index.js';
 import type { MetadataStore } from '../store/index.js';
-import { PredictionLog } from './prediction-log.js';
-import { chooseRoute } from './routing.js';
+import { MicroBatcher, type MicroBatchSettings } from './micro-batcher.js';
+import { PredictionLog, type PredictionLogStore } from './prediction-log.js';
+import { ShadowRunner, type ShadowJob, type ShadowOptions } from './shadow-runner.js';
+import { routeRequest, type RouteChoice } from './strategies/index.js';
 
 export interface ServingOptions {
   /** How long an endpoint's traffic policy is reused before it is read again (ms). */
   readonly policyTtlMs?: number;
   /** Largest batch one request may carry. */
   readonly maxRows?: number;
+  /** Coalescing of concurrent requests to one model version (default 64 rows, 1 ms); false turns it off. */
+  readonly microBatch?: Partial<MicroBatchSettings> | false;
+  /** Where the prediction log goes; default the metadata store, on this thread (see ThreadedLogWriter). */
+  readonly logStore?: PredictionLogStore;
+  /** How often the prediction log's buffer is written (ms; default 250). */
+  readonly logFlushIntervalMs?: number;
+  /** Concurrency and queue bound of shadow predictions (see ShadowRunner). */
+  readonly shadow?: Omit<ShadowOptions, 'newId'>;
+}
+
+/** The route that answered a request: what the request log records for per-variant metrics. */
+export interface ServedRoute {
+  readonly model: string;
+  readonly version: number;
+  readonly variant: string;
+}
+
+export interface PredictOptions {
+  /** Answer with this model version, one of the endpoint's routes, instead of the policy's choice. */
+  readonly version?: number;
+  /** Told the route as soon as it is chosen, before the rows are checked: failures count for their variant too. */
+  readonly onRoute?: (route: ServedRoute) => void;
 }
 
 export interface PredictResult {
@@ -35,10 +60,15 @@ export interface PredictResult {
  */
 export class ServingRuntime {
   readonly log: PredictionLog;
+  /** Runs the shadow route's copies of answered requests, off the response path. */
+  readonly shadows: ShadowRunner;
   private readonly policies = new Map<string, { endpoint: Promise<Endpoint>; readAt: number }>();
   private readonly versions = new Map<string, Promise<ModelVersion>>();
   private readonly policyTtlMs: number;
   private readonly maxRows: number;
+  private readonly microBatch: Partial<MicroBatchSettings> | false;
+  /** One batcher per loaded model (a model version's package is loaded once). */
+  private readonly batchers = new WeakMap<ServableModel, MicroBatcher<ValidatedRow, Prediction>>();
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -47,16 +77,27 @@ export class ServingRuntime {
   ) {
     this.policyTtlMs = options.policyTtlMs ?? 1000;
     this.maxRows = options.maxRows ?? 10_000;
-    this.log = new PredictionLog(metadata, {
+    this.microBatch = options.microBatch ?? {};
+    this.log = new PredictionLog(options.logStore ?? metadata, {
+      flushIntervalMs: options.logFlushIntervalMs,
       onError: (error) => console.error('keel: prediction log write failed, will retry:', error),
+    });
+    this.shadows = new ShadowRunner((job) => this.predictShadow(job), this.log, {
+      ...options.shadow,
+      newId: () => newId('pred'),
     });
   }
 
-  async predict(endpointName: string, instances: unknown): Promise<PredictResult> {
+  async predict(endpointName: string, instances: unknown, options: PredictOptions = {}): Promise<PredictResult> {
     const started = performance.now();
     const endpoint = await this.endpoint(endpointName);
     const rows = checkInstances(instances, this.maxRows);
-    const route = chooseRoute(endpoint.policy, rows[0]);
+    const choice: RouteChoice =
+      options.version === undefined
+        ? routeRequest(endpoint.policy, rows[0])
+        : { answer: routeOfVersion(endpoint, options.version), mirrors: [] };
+    const route = choice.answer;
+    options.onRoute?.({ model: route.model, version: route.version, variant: route.variant });
     const version = await this.version(route.model, route.version);
     const model = await this.registry.loadServable(version);
 
@@ -69,7 +110,7 @@ export class ServingRuntime {
         problems: checked.problems.slice(0, 20),
       });
     }
-    const predictions = await model.predict(checked.rows);
+    const predictions = await this.predictBatched(model, checked.rows);
     const latencyMs = performance.now() - started;
     const at = new Date().toISOString();
     const withIds = predictions.map((p) => ({ id: newId('pred'), ...p }));
@@ -85,12 +126,29 @@ export class ServingRuntime {
       at,
     }));
     this.log.addPredictions(records);
+    for (const mirror of choice.mirrors) {
+      this.shadows.submit({ endpoint: endpointName, route: mirror, rows, answered: records });
+    }
     return { predictions: withIds, model: { name: version.name, version: version.version }, variant: route.variant };
   }
 
   /** Records the outcome of one HTTP request (the software metrics of monitoring). */
-  recordRequest(endpoint: string, status: number, rows: number, latencyMs: number, errorCode: string | null): void {
-    this.log.addRequest({ endpoint, status, rows, latencyMs, errorCode, at: new Date().toISOString() });
+  recordRequest(
+    endpoint: string,
+    status: number,
+    rows: number,
+    latencyMs: number,
+    errorCode: string | null,
+    served?: ServedRoute,
+  ): void {
+    this.log.addRequest({ endpoint, status, rows, latencyMs, errorCode, at: new Date().toISOString(), ...served });
+  }
+
+  /** The endpoint and the model versions its routes name (from the same caches as predictions). */
+  async versionsOf(endpointName: string): Promise<{ endpoint: Endpoint; versions: ModelVersion[] }> {
+    const endpoint = await this.endpoint(endpointName);
+    const versions = await Promise.all(endpoint.policy.routes.map((r) => this.version(r.model, r.version)));
+    return { endpoint, versions: versions.filter((v, i) => versions.indexOf(v) === i) };
   }
 
   /** Forgets cached policies, so the next request reads them again. */
@@ -99,8 +157,29 @@ export class ServingRuntime {
     else this.policies.clear();
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.shadows.drain();
     return this.log.close();
+  }
+
+  /** A shadow's prediction of a copied request: its own signature check and model; never the client's answer. */
+  private async predictShadow(job: ShadowJob) {
+    const version = await this.version(job.route.model, job.route.version);
+    const model = await this.registry.loadServable(version);
+    const checked = validateRows(job.rows, version.signature.inputs);
+    if (!checked.ok) throw new KeelError('invalid_argument', checked.problems[0].message);
+    return { version, predictions: await model.predict(checked.rows) };
+  }
+
+  /** Predicts checked rows, coalesced with concurrent requests to the same model (see MicroBatcher). */
+  private predictBatched(model: ServableModel, rows: readonly ValidatedRow[]): Promise<Prediction[]> | Prediction[] {
+    if (this.microBatch === false) return model.predict(rows);
+    let batcher = this.batchers.get(model);
+    if (!batcher) {
+      batcher = new MicroBatcher((batch) => model.predict(batch), this.microBatch);
+      this.batchers.set(model, batcher);
+    }
+    return batcher.submit(rows);
   }
 
   private endpoint(name: string): Promise<Endpoint> {
@@ -108,11 +187,21 @@ export class ServingRuntime {
     if (cached && performance.now() - cached.readAt < this.policyTtlMs) return cached.endpoint;
     const endpoint = this.metadata.getEndpoint(name).then((found) => {
       if (!found) throw notFound(`no endpoint named "${name}"`, { field: 'endpoint' });
+      this.warm(found);
       return found;
     });
     endpoint.catch(() => this.policies.delete(name));
     this.policies.set(name, { endpoint, readAt: performance.now() });
     return endpoint;
+  }
+
+  /** Loads every version on the policy, the standby and the shadow too, so a switch to them is instant. */
+  private warm(endpoint: Endpoint): void {
+    for (const route of endpoint.policy.routes) {
+      this.version(route.model, route.version)
+        .then((v) => this.registry.loadServable(v))
+        .catch(() => {}); // a version that fails to load fails its own requests, with their error
+    }
   }
 
   private version(name: string, version: number): Promise<ModelVersion> {
@@ -128,6 +217,19 @@ export class ServingRuntime {
     }
     return found;
   }
+}
+
+/** The route of a version the client asked for by number (KServe's `/versions/{v}` paths). */
+function routeOfVersion(endpoint: Endpoint, version: number): TrafficRoute {
+  const routes = endpoint.policy.routes.filter((r) => r.version === version);
+  const route = routes.find((r) => r.percent > 0) ?? routes[0];
+  if (!route) {
+    const served = [...new Set(endpoint.policy.routes.map((r) => r.version))].join(', ');
+    throw notFound(`endpoint "${endpoint.name}" serves no version ${version} (it serves ${served || 'none'})`, {
+      field: 'version',
+    });
+  }
+  return route;
 }
 
 function checkInstances(instances: unknown, maxRows: number): Row[] {

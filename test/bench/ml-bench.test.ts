@@ -56,7 +56,12 @@ describe('npm run bench -- ml', () => {
   });
 
   it('parses its options and refuses unknown ones', () => {
-    expect(parseArgs([])).toMatchObject({ suites: ['ml', 'data', 'tracking'], quick: false, repeats: 3, scale: 1 });
+    expect(parseArgs([])).toMatchObject({
+      suites: ['ml', 'data', 'tracking', 'serving'],
+      quick: false,
+      repeats: 3,
+      scale: 1,
+    });
     expect(parseArgs(['ml', '--quick', '--only', 'decision_tree,logistic_regression'])).toMatchObject({
       repeats: 1,
       only: ['decision_tree', 'logistic_regression'],

@@ -1,9 +1,13 @@
 import { KeelError } from '../../core/index.js';
-import { startServer, type RunningServer, type Workspace } from '../../server/index.js';
+import { startServer, type RunningServer, type StartServerOptions, type Workspace } from '../../server/index.js';
 
 export interface ServeOptions {
   readonly port?: string;
   readonly host: string;
+  /** Set in a worker of `keel server --workers N`: names it in the `x-keel-worker` header. */
+  readonly workerId?: string;
+  /** Micro-batching of concurrent predictions (`keel server --batch-rows/--batch-wait-ms`). */
+  readonly microBatch?: StartServerOptions['microBatch'];
 }
 
 /** Starts the server and keeps it up until SIGINT/SIGTERM, then drains and flushes the logs. */
@@ -15,7 +19,12 @@ export async function serveUntilStopped(
   const port = parsePort(options.port ?? process.env.PORT ?? '4040');
   let server: RunningServer;
   try {
-    server = await startServer(ws, { port, host: options.host });
+    server = await startServer(ws, {
+      port,
+      host: options.host,
+      workerId: options.workerId,
+      microBatch: options.microBatch,
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new KeelError(
@@ -30,7 +39,11 @@ export async function serveUntilStopped(
   }
   await onReady(server);
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      // A worker of `keel server --workers N` can get SIGINT from the terminal and SIGTERM from the primary.
+      if (stopping) return;
+      stopping = true;
       process.stderr.write(`\nkeel: ${signal} received, draining requests and flushing the prediction log…\n`);
       void server
         .close()

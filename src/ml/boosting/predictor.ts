@@ -1,5 +1,6 @@
 import { readBase64, toBase64 } from '../base64.js';
 import type { JsonObject, JsonReader } from '../json.js';
+import { LevelEnsemble } from '../tree/level-ensemble.js';
 
 /**
  * The fitted trees of a boosting model in flat arrays (scikit-learn's TreePredictor nodes, all
@@ -115,10 +116,38 @@ export class EnsembleBuilder {
   }
 }
 
+/** Each ensemble's breadth-first copy for batch prediction, built on first use (see level-ensemble.ts). */
+const levelEnsembles = new WeakMap<TreeEnsemble, LevelEnsemble>();
+
+function levelOf(ensemble: TreeEnsemble, cols: number, outputs: number): LevelEnsemble {
+  let level = levelEnsembles.get(ensemble);
+  if (!level || level.nFeatures !== cols) {
+    const { treeStart, feature, threshold, missingGoToLeft, left, right } = ensemble;
+    level = LevelEnsemble.build({
+      treeCount: ensemble.treeCount,
+      nodeCount: feature.length,
+      nFeatures: cols,
+      root: (t) => treeStart[t],
+      feature: (node) => feature[node],
+      threshold: (node) => threshold[node],
+      left: (node) => left[node],
+      right: (node) => right[node],
+      leafIndex: (node) => node,
+      nValues: 1,
+      leafValues: ensemble.value,
+      outputs,
+      missingGoesLeft: (node) => missingGoToLeft[node] === 1,
+      float32: false,
+    });
+    levelEnsembles.set(ensemble, level);
+  }
+  return level;
+}
+
 /**
  * Raw predictions (rows × treesPerIteration, row-major) of the row-major matrix `x`: the
- * baseline plus every tree's leaf value. Row by row, so a row's values stay in cache across the
- * trees, and the tree arrays (tens of kilobytes) stay in cache across rows.
+ * baseline plus every tree's leaf value, added in tree order (see level-ensemble.ts for how
+ * the rows walk the trees).
  */
 export function predictRaw(
   ensemble: TreeEnsemble,
@@ -129,19 +158,8 @@ export function predictRaw(
 ): Float64Array {
   const k = baseline.length;
   const out = new Float64Array(rows * k);
-  const { treeStart, feature, threshold, missingGoToLeft, left, right, value, treeCount } = ensemble;
-  for (let i = 0; i < rows; i++) {
-    const base = i * cols;
-    for (let c = 0; c < k; c++) out[i * k + c] = baseline[c];
-    for (let t = 0; t < treeCount; t++) {
-      let node = treeStart[t];
-      for (let f = feature[node]; f !== LEAF; f = feature[node]) {
-        const v = x[base + f];
-        node = v <= threshold[node] || (v !== v && missingGoToLeft[node] === 1) ? left[node] : right[node];
-      }
-      out[i * k + (t % k)] += value[node];
-    }
-  }
+  for (let i = 0; i < rows; i++) for (let c = 0; c < k; c++) out[i * k + c] = baseline[c];
+  levelOf(ensemble, cols, k).addLeafValues(x, rows, out);
   return out;
 }
 

@@ -1,6 +1,7 @@
 import type { DenseMatrix } from '../../core/index.js';
 import { readBase64, toBase64 } from '../base64.js';
 import type { JsonObject, JsonReader } from '../json.js';
+import { LevelEnsemble } from '../tree/level-ensemble.js';
 import { LEAF, type TreeArrays } from '../tree/tree.js';
 
 /**
@@ -102,32 +103,47 @@ export function rowMajorFloat32(matrix: DenseMatrix): Float32Array {
   return matrix.data instanceof Float32Array ? matrix.data : Float32Array.from(matrix.data);
 }
 
-/** Rows scored per pass over the trees: the rows and their sums stay in cache while each tree is walked. */
-const BLOCK_ROWS = 1024;
+/** Each forest's breadth-first copy for batch prediction, built on first use (see level-ensemble.ts). */
+const levelForests = new WeakMap<PackedForest, LevelEnsemble>();
+
+function levelForest(forest: PackedForest, cols: number): LevelEnsemble {
+  let level = levelForests.get(forest);
+  if (!level || level.nFeatures !== cols) {
+    const { roots, feature, threshold, right } = forest;
+    level = LevelEnsemble.build({
+      treeCount: forest.nTrees,
+      nodeCount: roots[forest.nTrees],
+      nFeatures: cols,
+      root: (t) => roots[t],
+      feature: (node) => feature[node],
+      threshold: (node) => threshold[node],
+      left: (node) => node + 1,
+      right: (node) => right[node],
+      leafIndex: (node) => right[node],
+      nValues: forest.nValues,
+      leafValues: forest.leafValue,
+      outputs: 1,
+      missingGoesLeft: null,
+      float32: true,
+    });
+    levelForests.set(forest, level);
+  }
+  return level;
+}
 
 /**
- * Adds, for every row of the row-major float32 matrix `x`, the leaf values it reaches in every
- * tree into `out` (rows × nValues). Trees are visited in order, so the sums do not depend on
- * how the work was split.
+ * Adds, for every row of the row-major matrix `x` (rows × cols; values are rounded to float32,
+ * as trees compare them), the leaf values it reaches in every tree into `out` (rows × nValues).
+ * Each row adds its trees' values in tree order, however the rows are blocked.
  */
 export function sumLeafValues(
   forest: PackedForest,
-  x: Float32Array,
+  x: Float32Array | Float64Array,
   rows: number,
   cols: number,
   out: Float64Array,
 ): void {
-  const { nTrees, nValues, leafValue } = forest;
-  for (let start = 0; start < rows; start += BLOCK_ROWS) {
-    const end = Math.min(rows, start + BLOCK_ROWS);
-    for (let t = 0; t < nTrees; t++) {
-      for (let i = start; i < end; i++) {
-        const leaf = leafOf(forest, t, x, i * cols) * nValues;
-        const row = i * nValues;
-        for (let v = 0; v < nValues; v++) out[row + v] += leafValue[leaf + v];
-      }
-    }
-  }
+  levelForest(forest, cols).addLeafValues(x, rows, out);
 }
 
 export function forestToJSON(forest: PackedForest): JsonObject {

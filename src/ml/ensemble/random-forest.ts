@@ -232,7 +232,7 @@ function outOfBagSums(matrix: DenseMatrix, grown: GrownForest): { sums: Float64A
 /** Sum over trees of the leaf values each row of X reaches (rows × nValues). */
 function leafValueSums(forest: PackedForest, matrix: DenseMatrix): Float64Array {
   const out = new Float64Array(matrix.rows * forest.nValues);
-  sumLeafValues(forest, rowMajorFloat32(matrix), matrix.rows, matrix.cols, out);
+  sumLeafValues(forest, matrix.data, matrix.rows, matrix.cols, out);
   return out;
 }
 

@@ -1,0 +1,301 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadProject, packageRoot, rowAt, workspaceConfig } from '../../src/core/index.js';
+import { readTable } from '../../src/data/index.js';
+import { runProject } from '../../src/pipelines/index.js';
+import { openWorkspace } from '../../src/server/index.js';
+import { formatTable, median, type Column } from '../report.js';
+import { measureTreePredict, type TreePredictResult } from './tree-predict.js';
+import { findWrk, runWrk, wrkVersion, type WrkRun } from './wrk.js';
+
+/**
+ * SPEC.md §5's serving rows, measured side by side on this machine:
+ * (a) single-row predict throughput over HTTP: `keel server` on the churn endpoint (the churn
+ *     lifecycle run into a temp KEEL_HOME) against a bare `node:http` server answering a real
+ *     Keel response body, each one process on 127.0.0.1, both loaded by wrk with the same
+ *     settings (1 thread, the same connections and duration, no pipelining), in alternating runs;
+ * (b) Keel's latency p50/p99 under a rate-limited load of half its measured maximum;
+ * (c) µs per row of Keel's tree-ensemble predictor against onnxruntime-node on Keel's own ONNX
+ *     export of the same model, at batch 1 and 1024 (see tree-predict.ts for what each side
+ *     includes).
+ */
+
+export interface ServingSuiteOptions {
+  readonly quick: boolean;
+  readonly scale: number;
+  readonly repeats: number;
+  readonly log: (line: string) => void;
+}
+
+export interface ThroughputResult {
+  readonly keelRps: number;
+  readonly bareRps: number;
+  /** Keel ÷ bare node:http; higher is better. */
+  readonly ratio: number;
+  readonly target: number;
+  readonly meetsTarget: boolean;
+  readonly runs: { readonly keel: WrkRun[]; readonly bare: WrkRun[] };
+  readonly responseBytes: number;
+}
+
+export interface LatencyResult {
+  readonly targetRps: number;
+  readonly achievedRps: number;
+  readonly connections: number;
+  readonly delayMs: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  readonly targetP99Ms: number;
+  readonly meetsTarget: boolean;
+  /** The bare server under the same load: what the machine and the load generator add by themselves. */
+  readonly bare: { readonly achievedRps: number; readonly p50Ms: number; readonly p99Ms: number };
+}
+
+export interface ServingSuiteResult {
+  readonly suite: 'serving';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: { cpus: number; cpuModel: string; node: string; loadAverage: { start: number; end: number } };
+  readonly loadGenerator: {
+    readonly tool: 'wrk';
+    readonly version: string;
+    readonly threads: 1;
+    readonly connections: number;
+    readonly seconds: number;
+    readonly pipelining: false;
+  };
+  readonly throughput: ThroughputResult;
+  readonly latency: LatencyResult;
+  readonly trees: TreePredictResult[];
+}
+
+/** Connections of the throughput runs: enough to keep a one-process server busy. */
+const CONNECTIONS = 32;
+/** In the rate-limited run, each connection waits this long after an answer. */
+const LATENCY_DELAY_MS = 10;
+
+export async function runServingSuite(options: ServingSuiteOptions): Promise<ServingSuiteResult> {
+  const { log } = options;
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0];
+  const wrk = findWrk(log);
+  const seconds = options.quick ? 1 : 10;
+  const home = mkdtempSync(join(tmpdir(), 'keel-bench-serving-'));
+  const children: ChildProcess[] = [];
+  try {
+    log('serving: running the churn lifecycle into a temp workspace …');
+    const body = await churnWorkspace(home);
+    const keel = await startProcess(
+      children,
+      [join(packageRoot, 'dist', 'src', 'cli', 'main.js'), 'server', '--port', '0'],
+      home,
+    );
+    const keelUrl = `${keel}/v1/endpoints/churn/predict`;
+    const answer = await fetch(keelUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    if (!answer.ok) throw new Error(`Keel answered the sample request with ${answer.status}: ${await answer.text()}`);
+    const responseBody = await answer.text();
+    const bodyFile = join(home, 'response.json');
+    writeFileSync(bodyFile, responseBody);
+    const bare = await startProcess(
+      children,
+      [join(packageRoot, 'dist', 'bench', 'serving', 'bare-server.js'), bodyFile],
+      home,
+    );
+
+    // (a) Alternating runs, each after a short warm-up of the same server.
+    const load = { body, connections: CONNECTIONS, seconds };
+    const runs = { keel: [] as WrkRun[], bare: [] as WrkRun[] };
+    for (let r = 0; r < options.repeats; r++) {
+      const order = r % 2 === 0 ? (['keel', 'bare'] as const) : (['bare', 'keel'] as const);
+      for (const side of order) {
+        const url = side === 'keel' ? keelUrl : bare;
+        await runWrk(wrk, home, { ...load, url, seconds: 1 });
+        const run = await runWrk(wrk, home, { ...load, url });
+        if (run.errors > 0) throw new Error(`${side}: ${run.errors} failed requests in a throughput run`);
+        runs[side].push(run);
+        log(`serving: ${side} ${run.requestsPerSecond.toFixed(0)} req/s (p50 ${run.p50Ms.toFixed(2)} ms)`);
+      }
+    }
+    const keelRps = median(runs.keel.map((r) => r.requestsPerSecond));
+    const bareRps = median(runs.bare.map((r) => r.requestsPerSecond));
+    const throughput: ThroughputResult = {
+      keelRps,
+      bareRps,
+      ratio: keelRps / bareRps,
+      target: 0.5,
+      meetsTarget: keelRps / bareRps >= 0.5,
+      runs,
+      responseBytes: Buffer.byteLength(responseBody),
+    };
+
+    // (b) Half of Keel's maximum, as connections that each pause between requests.
+    const targetRps = keelRps / 2;
+    const lowLoad = Math.min(...runs.keel.map((r) => r.p50Ms));
+    const connections = Math.max(1, Math.round((targetRps * (LATENCY_DELAY_MS + lowLoad)) / 1000));
+    const limited = await runWrk(wrk, home, {
+      url: keelUrl,
+      body,
+      connections,
+      seconds,
+      delayMs: LATENCY_DELAY_MS,
+    });
+    log(
+      `serving: latency at ${limited.requestsPerSecond.toFixed(0)} req/s: p50 ${limited.p50Ms} ms, p99 ${limited.p99Ms} ms`,
+    );
+    const bareLimited = await runWrk(wrk, home, { url: bare, body, connections, seconds, delayMs: LATENCY_DELAY_MS });
+    const latency: LatencyResult = {
+      targetRps,
+      achievedRps: limited.requestsPerSecond,
+      connections,
+      delayMs: LATENCY_DELAY_MS,
+      p50Ms: limited.p50Ms,
+      p99Ms: limited.p99Ms,
+      errors: limited.errors,
+      targetP99Ms: 5,
+      meetsTarget: limited.errors === 0 && limited.p99Ms <= 5,
+      bare: { achievedRps: bareLimited.requestsPerSecond, p50Ms: bareLimited.p50Ms, p99Ms: bareLimited.p99Ms },
+    };
+    await stopAll(children);
+
+    // (c) The tree-ensemble predictors against ONNX Runtime, with no server running.
+    const trees = await measureTreePredict({
+      trainRows: Math.max(500, Math.round((options.quick ? 5_000 : 20_000) * options.scale)),
+      batches: [1, 1024],
+      minTimeMs: options.quick ? 20 : 1_000,
+      repeats: options.repeats,
+      log,
+    });
+
+    return {
+      suite: 'serving',
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      machine: {
+        cpus: availableParallelism(),
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        loadAverage: { start: loadAtStart, end: loadavg()[0] },
+      },
+      loadGenerator: {
+        tool: 'wrk',
+        version: wrkVersion(wrk),
+        threads: 1,
+        connections: CONNECTIONS,
+        seconds,
+        pipelining: false,
+      },
+      throughput,
+      latency,
+      trees,
+    };
+  } finally {
+    await stopAll(children);
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** Runs the churn example into `home` and returns a one-row request body of its first customer. */
+async function churnWorkspace(home: string): Promise<string> {
+  const ws = await openWorkspace(workspaceConfig({ KEEL_HOME: home }));
+  try {
+    const result = await runProject(loadProject(join(packageRoot, 'examples', 'churn')), ws, { actor: 'bench' });
+    const version = await ws.metadata.getDatasetVersionById(result.outputs.import.datasetVersionId);
+    if (!version) throw new Error('the churn dataset version is missing');
+    const table = await readTable(await ws.artifacts.localPath(version.artifact));
+    return JSON.stringify({ instances: [rowAt(table, 0, ['Churn'])] });
+  } finally {
+    await ws.close();
+  }
+}
+
+/** Starts `node args…` and resolves with the URL it prints once listening. */
+function startProcess(children: ChildProcess[], args: string[], home: string): Promise<string> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, KEEL_HOME: home, KEEL_DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const found = /listening on (http:\/\/[\d.:]+)/.exec(stdout);
+      if (found) resolve(found[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}: ${stderr.trim()}`)));
+  });
+}
+
+/** SIGTERM to every child still running (Keel drains and flushes its prediction log), then waits. */
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.splice(0).map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+interface TableRow {
+  readonly row: string;
+  readonly keel: string;
+  readonly reference: string;
+  readonly ratio: string;
+  readonly target: string;
+}
+
+export function formatServingTable(result: ServingSuiteResult): string {
+  const { throughput: t, latency: l, machine, loadGenerator: g } = result;
+  const mark = (ok: boolean): string => (ok ? ' ✓' : ' ✗');
+  const rows: TableRow[] = [
+    {
+      row: 'single-row predict over HTTP (churn), req/s',
+      keel: count(t.keelRps),
+      reference: `${count(t.bareRps)} (bare node:http)`,
+      ratio: `${t.ratio.toFixed(2)}×`,
+      target: `≥ ${t.target}×${mark(t.meetsTarget)}`,
+    },
+    {
+      row: `latency at half of max (${count(l.achievedRps)} req/s)`,
+      keel: `p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms`,
+      reference: `p50 ${l.bare.p50Ms.toFixed(2)} ms, p99 ${l.bare.p99Ms.toFixed(2)} ms (bare, same load)`,
+      ratio: '',
+      target: `p99 ≤ ${l.targetP99Ms} ms${mark(l.meetsTarget)}`,
+    },
+    ...result.trees.map((r): TableRow => ({
+      row: `${r.title}, batch ${r.batch}, µs/row`,
+      keel: r.keelUsPerRow.toFixed(2),
+      reference: `${r.onnxUsPerRow.toFixed(2)} (onnxruntime-node)`,
+      ratio: `${r.ratio.toFixed(2)}×`,
+      target: `≤ ${r.target.toFixed(1)}×${mark(r.meetsTarget)}`,
+    })),
+  ];
+  const columns: Column<TableRow>[] = [
+    { header: 'row (SPEC.md §5)', cell: (r) => r.row },
+    { header: 'Keel', cell: (r) => r.keel, align: 'right' },
+    { header: 'reference', cell: (r) => r.reference, align: 'right' },
+    { header: '×', cell: (r) => r.ratio, align: 'right' },
+    { header: 'target', cell: (r) => r.target },
+  ];
+  const maxDiff = Math.max(...result.trees.map((r) => r.maxAbsDiff));
+  return [
+    `Serving benchmark: wrk ${g.version}, ${g.threads} thread, ${g.connections} connections, ${g.seconds} s per run, no pipelining; ` +
+      `median of ${t.runs.keel.length} alternating runs; response ${t.responseBytes} bytes on both servers`,
+    `Latency run: ${l.connections} connections, each pausing ${l.delayMs} ms between requests (target ${count(l.targetRps)} req/s)`,
+    `Trees: Keel's predictProba on the feature matrix vs one session.run of the whole exported graph; max |Δ| ${maxDiff.toExponential(1)}`,
+    `${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}; load average ${machine.loadAverage.start.toFixed(1)} at start, ${machine.loadAverage.end.toFixed(1)} at end`,
+    '',
+    formatTable(columns, rows),
+  ].join('\n');
+}

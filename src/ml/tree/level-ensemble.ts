@@ -1,0 +1,278 @@
+import {
+  assembleModule,
+  control,
+  f64,
+  float,
+  i32,
+  int,
+  local,
+  sharedMemory,
+  webAssembly,
+  type Code,
+  type FunctionSpec,
+  type WasmModule,
+} from '../wasm/assembler.js';
+
+/**
+ * Tree ensembles laid out for fast batch prediction, built once from a fitted ensemble (never
+ * serialised), and the WebAssembly kernel that walks them.
+ *
+ * Layout: each tree is renumbered breadth-first, so the two children of a split are adjacent,
+ * and every leaf becomes a node that loops to itself. One step of descent is then the same for
+ * every node: `node = child[node] + 1 − (x[feature[node]] ≤ threshold[node])` (with a missing
+ * value going the side the node says), with no branch to mispredict. A leaf tests the block's
+ * last column, which is always 0, against +∞, and its child is itself, so a row that reached a
+ * leaf stays there. A node is one 16-byte record: feature (its top bit: a missing value goes
+ * left), left child, threshold (float64); each leaf's values are copied beside the records.
+ *
+ * Traversal: a block of rows descends a tree level by level, every row one step at a time,
+ * exactly as many steps as the tree is deep. The rows are independent, so the processor overlaps
+ * their memory loads instead of waiting on one row's path at a time; WebAssembly runs the loop
+ * with no bounds checks. Then each row adds the values of the leaf it reached, tree after tree,
+ * so a row's sum adds the same values in the same order as a row-by-row walk: results are
+ * identical.
+ */
+
+/** A fitted tree ensemble as node accessors, whatever its storage. */
+export interface EnsembleSource {
+  readonly treeCount: number;
+  readonly nodeCount: number;
+  readonly nFeatures: number;
+  root(tree: number): number;
+  /** −1 at a leaf. */
+  feature(node: number): number;
+  threshold(node: number): number;
+  left(node: number): number;
+  right(node: number): number;
+  /** At a leaf, the row of its values in `leafValues`. */
+  leafIndex(node: number): number;
+  /** Values per leaf (class frequencies of a forest; 1 for a sum). */
+  readonly nValues: number;
+  /** Rows of nValues, one per leaf index. */
+  readonly leafValues: Float64Array;
+  /** Tree t adds to output group t % outputs (the classes of multiclass boosting; else 1). */
+  readonly outputs: number;
+  /** Where a missing value goes; null when it always goes right (`x ≤ t` is false for NaN). */
+  readonly missingGoesLeft: ((node: number) => boolean) | null;
+  /** Round X to float32 before comparing, as random forests and decision trees do. */
+  readonly float32: boolean;
+}
+
+/** Rows descended together: their block of X and their nodes stay in the first-level cache. */
+const BLOCK_ROWS = 128;
+const RECORD_BYTES = 16;
+const MISSING_LEFT_BIT = 0x80000000;
+
+interface Layout {
+  readonly roots: number;
+  readonly depths: number;
+  readonly values: number;
+  readonly block: number;
+  readonly nodes: number;
+  readonly sums: number;
+}
+
+export class LevelEnsemble {
+  private constructor(
+    readonly nFeatures: number,
+    private readonly source: Pick<EnsembleSource, 'treeCount' | 'nValues' | 'outputs' | 'float32'>,
+    private readonly kernel: (...args: number[]) => void,
+    private readonly layout: Layout,
+    private readonly blockView: Float64Array,
+    private readonly sumsView: Float64Array,
+  ) {}
+
+  static build(source: EnsembleSource): LevelEnsemble {
+    const { treeCount, nodeCount, nFeatures, nValues, outputs, leafValues } = source;
+    const stride = nFeatures + 1;
+    const width = outputs * nValues;
+    const roots = nodeCount * RECORD_BYTES;
+    const depths = roots + treeCount * 4;
+    const values = align8(depths + treeCount * 4);
+    const block = values + nodeCount * nValues * 8;
+    const nodes = block + BLOCK_ROWS * stride * 8;
+    const sums = nodes + BLOCK_ROWS * 4;
+    const memory = sharedMemory(sums + BLOCK_ROWS * width * 8);
+    if (!memory) throw new Error(`a tree ensemble of ${nodeCount} nodes is too large to predict with`);
+    const words = new Int32Array(memory.buffer);
+    const numbers = new Float64Array(memory.buffer);
+
+    // Breadth-first: a split's children take the next two free slots, so they are adjacent.
+    const queue = new Int32Array(nodeCount);
+    const level = new Int32Array(nodeCount);
+    let next = 0;
+    let anyMissingLeft = false;
+    for (let t = 0; t < treeCount; t++) {
+      words[roots / 4 + t] = next;
+      queue[next] = source.root(t);
+      level[next] = 0;
+      let depth = 0;
+      for (let slot = next++; slot < next; slot++) {
+        const node = queue[slot];
+        const record = (slot * RECORD_BYTES) / 4;
+        depth = Math.max(depth, level[slot]);
+        const f = source.feature(node);
+        if (f < 0) {
+          words[record] = nFeatures;
+          words[record + 1] = slot;
+          numbers[record / 2 + 1] = Infinity;
+          const leaf = source.leafIndex(node) * nValues;
+          for (let v = 0; v < nValues; v++) numbers[values / 8 + slot * nValues + v] = leafValues[leaf + v];
+          continue;
+        }
+        const missingLeft = source.missingGoesLeft?.(node) ?? false;
+        anyMissingLeft ||= missingLeft;
+        words[record] = missingLeft ? f | MISSING_LEFT_BIT : f;
+        words[record + 1] = next;
+        numbers[record / 2 + 1] = source.threshold(node);
+        queue[next] = source.left(node);
+        queue[next + 1] = source.right(node);
+        level[next] = level[next + 1] = level[slot] + 1;
+        next += 2;
+      }
+      words[depths / 4 + t] = depth;
+    }
+    if (next !== nodeCount) throw new Error(`level ensemble: ${next} slots for ${nodeCount} nodes`);
+    const instance = new webAssembly.Instance(levelModule(), { env: { memory } });
+    return new LevelEnsemble(
+      nFeatures,
+      source,
+      // Without a node sending missing values left, the kernel skips that test.
+      (anyMissingLeft ? instance.exports.addTreesWithMissing : instance.exports.addTrees) as (
+        ...args: number[]
+      ) => void,
+      { roots, depths, values, block, nodes, sums },
+      new Float64Array(memory.buffer, block, BLOCK_ROWS * stride),
+      new Float64Array(memory.buffer, sums, BLOCK_ROWS * width),
+    );
+  }
+
+  /**
+   * Adds to each row of `out` (rows × outputs × nValues, row-major) the values of the leaves
+   * row i of the row-major matrix `x` (rows × nFeatures) reaches, tree after tree. Not
+   * reentrant, which a synchronous call on one thread never is.
+   */
+  addLeafValues(x: ArrayLike<number>, rows: number, out: Float64Array): void {
+    const cols = this.nFeatures;
+    const stride = cols + 1;
+    const { treeCount, nValues, outputs, float32 } = this.source;
+    const width = outputs * nValues;
+    const block = this.blockView;
+    const sums = this.sumsView;
+    const { roots, depths, values, block: blockAt, nodes, sums: sumsAt } = this.layout;
+    for (let start = 0; start < rows; start += BLOCK_ROWS) {
+      const count = Math.min(BLOCK_ROWS, rows - start);
+      for (let i = 0; i < count; i++) {
+        const from = (start + i) * cols;
+        const to = i * stride;
+        if (float32) for (let j = 0; j < cols; j++) block[to + j] = Math.fround(x[from + j]);
+        else for (let j = 0; j < cols; j++) block[to + j] = x[from + j];
+        block[to + cols] = 0;
+      }
+      sums.set(out.subarray(start * width, (start + count) * width));
+      this.kernel(roots, depths, treeCount, blockAt, stride * 8, count, nodes, values, nValues, outputs, sumsAt);
+      out.set(sums.subarray(0, count * width), start * width);
+    }
+  }
+}
+
+function align8(bytes: number): number {
+  return Math.ceil(bytes / 8) * 8;
+}
+
+// Opcodes the shared assembler does not offer, in its folded style.
+const cat = (...parts: Code[]): number[] => parts.flat();
+const subtract = (a: Code, b: Code): Code => cat(a, b, [0x6b]);
+const remainderUnsigned = (a: Code, b: Code): Code => cat(a, b, [0x70]);
+const shiftRightUnsigned = (a: Code, b: Code): Code => cat(a, b, [0x76]);
+const floatLe = (a: Code, b: Code): Code => cat(a, b, [0x65]);
+const floatNe = (a: Code, b: Code): Code => cat(a, b, [0x62]);
+
+/**
+ * addTrees(roots, depths, trees, block, strideBytes, rows, nodes, values, nValues, outputs,
+ * sums): for each tree t in order, walks the block's rows down to their leaves (into nodes[i])
+ * and adds each leaf's nValues values to sums[i][t % outputs][…] (all addresses in bytes).
+ */
+function addTrees(name: string, missing: boolean): FunctionSpec {
+  // Params: roots 0, depths 1, trees 2, block 3, stride 4, rows 5, nodes 6, values 7, nValues 8,
+  // outputs 9, sums 10. Locals: t 11, d 12, i 13, row 14, record 15, word 16, depth 17, v 18,
+  // at 19, x 20 (f64), from 21, to 22, rowBytes 23, column 24 (byte offset of tree t's outputs in a row).
+  const get = local.get;
+  const set = local.set;
+  const k = int.const;
+  // One step of row i: at = &nodes[i], row = its block row.
+  const step = cat(
+    set(19, int.add(get(6), int.shl(get(13), k(2)))),
+    set(15, int.shl(int.load(get(19)), k(4))),
+    set(16, int.load(get(15))),
+    set(20, float.load(int.add(get(14), int.shl(missing ? int.and(get(16), k(0x7fffffff)) : get(16), k(3))))),
+    int.store(
+      get(19),
+      subtract(
+        int.add(int.load(get(15), 4), k(1)),
+        missing
+          ? int.or(
+              floatLe(get(20), float.load(get(15), 8)),
+              int.and(floatNe(get(20), get(20)), shiftRightUnsigned(get(16), k(31))),
+            )
+          : floatLe(get(20), float.load(get(15), 8)),
+      ),
+    ),
+    set(14, int.add(get(14), get(4))),
+  );
+  // Row i adds its leaf's values: from = &values[leaf][0], to = &sums[i][t % outputs][0].
+  const add = cat(
+    set(21, int.add(get(7), int.shl(int.mul(int.load(int.add(get(6), int.shl(get(13), k(2)))), get(8)), k(3)))),
+    set(22, int.add(int.add(get(10), int.mul(get(13), get(23))), get(24))),
+    control.for(
+      18,
+      k(0),
+      get(8),
+      k(1),
+      float.store(
+        int.add(get(22), int.shl(get(18), k(3))),
+        float.add(
+          float.load(int.add(get(22), int.shl(get(18), k(3)))),
+          float.load(int.add(get(21), int.shl(get(18), k(3)))),
+        ),
+      ),
+    ),
+  );
+  const body = cat(
+    set(23, int.shl(int.mul(get(9), get(8)), k(3))),
+    control.for(
+      11,
+      k(0),
+      get(2),
+      k(1),
+      set(17, int.load(int.add(get(1), int.shl(get(11), k(2))))),
+      control.for(
+        13,
+        k(0),
+        get(5),
+        k(1),
+        int.store(int.add(get(6), int.shl(get(13), k(2))), int.load(int.add(get(0), int.shl(get(11), k(2))))),
+      ),
+      control.for(12, k(0), get(17), k(1), set(14, get(3)), control.for(13, k(0), get(5), k(1), step)),
+      set(24, int.shl(int.mul(remainderUnsigned(get(11), get(9)), get(8)), k(3))),
+      control.for(13, k(0), get(5), k(1), add),
+    ),
+  );
+  return {
+    name,
+    params: [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32],
+    results: [],
+    locals: [i32, i32, i32, i32, i32, i32, i32, i32, i32, f64, i32, i32, i32, i32],
+    body,
+    exported: true,
+  };
+}
+
+let compiled: WasmModule | null = null;
+
+function levelModule(): WasmModule {
+  compiled ??= new webAssembly.Module(
+    assembleModule([addTrees('addTrees', false), addTrees('addTreesWithMissing', true)]),
+  );
+  return compiled;
+}

@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { KeelError, type PredictionRecord, type RequestRecord } from '../core/index.js';
+import type { PredictionLogStore } from './prediction-log.js';
+
+/** What the serving thread sends the writer thread. */
+export type LogWriteRequest =
+  | { readonly id: number; readonly kind: 'predictions'; readonly records: readonly PredictionRecord[] }
+  | { readonly id: number; readonly kind: 'requests'; readonly records: readonly RequestRecord[] }
+  | { readonly id: number; readonly kind: 'close' };
+
+/** Its answer to each (id 0: the store is open). */
+export type LogWriteReply =
+  | { readonly id: number; readonly ok: true }
+  | { readonly id: number; readonly ok: false; readonly message: string; readonly code: string | null };
+
+/**
+ * Writes the prediction log from a worker thread with its own connection to the metadata store.
+ * Inserting a batch (serialising the rows, the SQL, the commit) costs about as much CPU as
+ * predicting it, and on SQLite it runs on the thread that calls it: on the serving thread it
+ * stopped every request for tens of milliseconds per flush. Here the serving thread only copies
+ * the records to the writer, and each append resolves once they are committed, so
+ * `PredictionLog.close()` still loses nothing.
+ */
+export class ThreadedLogWriter implements PredictionLogStore {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private closing: Promise<void> | null = null;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: LogWriteReply) => {
+      const waiter = this.pending.get(reply.id);
+      if (!waiter) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) waiter.resolve();
+      else waiter.reject(new KeelError('internal', `prediction log write failed: ${reply.message}`));
+    });
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', (code) => this.failAll(new Error(`the prediction log writer thread exited with code ${code}`)));
+  }
+
+  /** Whether this build has the writer thread's script (the compiled package does). */
+  static get available(): boolean {
+    return writerAvailable;
+  }
+
+  /** Starts the writer on the store at `databaseUrl` (a file or a server: the thread opens its own connection). */
+  static async start(databaseUrl: string): Promise<ThreadedLogWriter> {
+    const worker = new Worker(writerScript, { workerData: { databaseUrl } });
+    const writer = new ThreadedLogWriter(worker);
+    await writer.call(0);
+    return writer;
+  }
+
+  appendPredictions(records: readonly PredictionRecord[]): Promise<void> {
+    return this.send({ id: this.nextId++, kind: 'predictions', records });
+  }
+
+  appendRequests(records: readonly RequestRecord[]): Promise<void> {
+    return this.send({ id: this.nextId++, kind: 'requests', records });
+  }
+
+  /** Closes the writer's connection and ends the thread, after the writes sent before. */
+  close(): Promise<void> {
+    this.closing ??= this.send({ id: this.nextId++, kind: 'close' }).then(async () => {
+      await this.worker.terminate();
+    });
+    return this.closing;
+  }
+
+  private send(message: LogWriteRequest): Promise<void> {
+    const done = this.call(message.id);
+    this.worker.postMessage(message);
+    return done;
+  }
+
+  private call(id: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+  }
+}
+
+/**
+ * The writer thread's script: log-writer-thread.js beside this module when it is the compiled
+ * JavaScript. Under the TypeScript sources (Vitest, tsx) there is none — a copy from dist/ could
+ * be older than the store code the caller runs — so the log is written on the calling thread.
+ */
+const writerScript = new URL('./log-writer-thread.js', import.meta.url);
+const writerAvailable = import.meta.url.endsWith('.js') && existsSync(fileURLToPath(writerScript));
