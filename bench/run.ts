@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/core/index.js';
 import { closeSharedWorkerPool } from '../src/ml/index.js';
 import { formatDataTable, runDataSuite } from './data/suite.js';
+import { formatDriftTable, runDriftSuite } from './drift/suite.js';
 import { formatMlTable, runMlSuite } from './ml/suite.js';
 import { formatServingTable, runServingSuite } from './serving/suite.js';
 import { formatTrackingTable, runTrackingSuite } from './tracking/suite.js';
@@ -16,11 +17,11 @@ import { writeResults } from './report.js';
 
 const USAGE = `usage: npm run bench -- [suite…] [options]
 
-suites: ml, data, tracking, serving (default: all)
+suites: ml, data, tracking, serving, drift (default: all)
 
 options:
   --quick          smaller sizes and a single run, for a smoke test
-  --keel-only      time Keel alone, without Python (scikit-learn, pandas)
+  --keel-only      time Keel alone, without Python (scikit-learn, pandas, SciPy)
   --scale <f>      multiply every row count by f (after --quick)
   --repeats <n>    runs per side, interleaved (default 3, or 1 with --quick)
   --only <names>   ml: only the rows of these estimators, comma-separated (e.g. decision_tree,logistic_regression)
@@ -64,6 +65,12 @@ const suites: Record<string, Suite> = {
     async run(options, log) {
       const results = await runServingSuite({ ...options, log });
       return { table: formatServingTable(results), results };
+    },
+  },
+  drift: {
+    async run(options, log) {
+      const results = await runDriftSuite({ ...options, log });
+      return { table: formatDriftTable(results), results };
     },
   },
 };

@@ -54,6 +54,23 @@ export interface LatencyResult {
   readonly bare: { readonly achievedRps: number; readonly p50Ms: number; readonly p99Ms: number };
 }
 
+/**
+ * What monitoring (windowed software metrics, drift counts of every served row) costs serving:
+ * the same rate-limited load on `keel server` and on `keel server --no-monitoring`, in
+ * alternating runs, p50 against p50.
+ */
+export interface MonitoringOverheadResult {
+  readonly connections: number;
+  readonly delayMs: number;
+  readonly onP50Ms: number;
+  readonly offP50Ms: number;
+  /** on ÷ off − 1: the share monitoring adds to the median latency. */
+  readonly overhead: number;
+  readonly target: number;
+  readonly meetsTarget: boolean;
+  readonly runs: { readonly on: WrkRun[]; readonly off: WrkRun[] };
+}
+
 export interface ServingSuiteResult {
   readonly suite: 'serving';
   readonly startedAt: string;
@@ -69,6 +86,7 @@ export interface ServingSuiteResult {
   };
   readonly throughput: ThroughputResult;
   readonly latency: LatencyResult;
+  readonly monitoring: MonitoringOverheadResult;
   readonly trees: TreePredictResult[];
 }
 
@@ -158,6 +176,35 @@ export async function runServingSuite(options: ServingSuiteOptions): Promise<Ser
       meetsTarget: limited.errors === 0 && limited.p99Ms <= 5,
       bare: { achievedRps: bareLimited.requestsPerSecond, p50Ms: bareLimited.p50Ms, p99Ms: bareLimited.p99Ms },
     };
+    // (d) Monitoring's cost: the same load on a second server without it, alternating.
+    const unmonitored = await startProcess(
+      children,
+      [join(packageRoot, 'dist', 'src', 'cli', 'main.js'), 'server', '--port', '0', '--no-monitoring'],
+      home,
+    );
+    const overheadRuns = { on: [] as WrkRun[], off: [] as WrkRun[] };
+    for (let r = 0; r < options.repeats; r++) {
+      const order = r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
+      for (const side of order) {
+        const url = side === 'on' ? keelUrl : `${unmonitored}/v1/endpoints/churn/predict`;
+        await runWrk(wrk, home, { url, body, connections, seconds: 1, delayMs: LATENCY_DELAY_MS });
+        const run = await runWrk(wrk, home, { url, body, connections, seconds, delayMs: LATENCY_DELAY_MS });
+        overheadRuns[side].push(run);
+        log(`serving: monitoring ${side}: p50 ${run.p50Ms} ms at ${run.requestsPerSecond.toFixed(0)} req/s`);
+      }
+    }
+    const onP50Ms = median(overheadRuns.on.map((r) => r.p50Ms));
+    const offP50Ms = median(overheadRuns.off.map((r) => r.p50Ms));
+    const monitoring: MonitoringOverheadResult = {
+      connections,
+      delayMs: LATENCY_DELAY_MS,
+      onP50Ms,
+      offP50Ms,
+      overhead: onP50Ms / offP50Ms - 1,
+      target: 0.1,
+      meetsTarget: onP50Ms / offP50Ms - 1 <= 0.1,
+      runs: overheadRuns,
+    };
     await stopAll(children);
 
     // (c) The tree-ensemble predictors against ONNX Runtime, with no server running.
@@ -189,6 +236,7 @@ export async function runServingSuite(options: ServingSuiteOptions): Promise<Ser
       },
       throughput,
       latency,
+      monitoring,
       trees,
     };
   } finally {
@@ -272,6 +320,13 @@ export function formatServingTable(result: ServingSuiteResult): string {
       reference: `p50 ${l.bare.p50Ms.toFixed(2)} ms, p99 ${l.bare.p99Ms.toFixed(2)} ms (bare, same load)`,
       ratio: '',
       target: `p99 ≤ ${l.targetP99Ms} ms${mark(l.meetsTarget)}`,
+    },
+    {
+      row: `monitoring overhead on p50 (same load, --no-monitoring)`,
+      keel: `p50 ${result.monitoring.onP50Ms.toFixed(3)} ms`,
+      reference: `p50 ${result.monitoring.offP50Ms.toFixed(3)} ms (no monitoring)`,
+      ratio: `${result.monitoring.overhead >= 0 ? '+' : ''}${(result.monitoring.overhead * 100).toFixed(1)}%`,
+      target: `≤ +${result.monitoring.target * 100}%${mark(result.monitoring.meetsTarget)}`,
     },
     ...result.trees.map((r): TableRow => ({
       row: `${r.title}, batch ${r.batch}, µs/row`,

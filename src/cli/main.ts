@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { isKeelError, keelVersion } from '../core/index.js';
+import { registerAlertsCommand } from './commands/alerts.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDeployCommand } from './commands/deploy.js';
@@ -30,6 +31,7 @@ registerDeployCommand(program);
 registerEndpointsCommands(program);
 registerServerCommand(program);
 registerMonitorCommand(program);
+registerAlertsCommand(program);
 registerPredictCommand(program);
 
 try {

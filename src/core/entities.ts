@@ -467,17 +467,46 @@ export interface LatencyQuantiles {
 
 export interface FeatureDrift {
   readonly feature: string;
-  /** Population stability index of serving traffic against the training reference. */
-  readonly psi: number;
+  readonly kind: 'numeric' | 'categorical';
+  /** The test that scored it (chosen by type and sample size, or the project file's override). */
+  readonly method: string;
+  /** The test's statistic: D for ks, χ² for chisquare, else the distance (PSI, Wasserstein, Jensen-Shannon). */
+  readonly statistic: number;
+  /** The test's p-value, and after the multiple-testing correction; null for a distance. */
+  readonly pValue: number | null;
+  readonly adjustedPValue: number | null;
+  readonly threshold: number;
   readonly drifted: boolean;
+  /** Serving rows it was scored over. */
+  readonly rows: number;
   /**
-   * Serving skew, from the same per-row checks serving runs on each request: the share of
-   * logged rows where the feature was missing (beside its share in training), and the share
-   * holding a category training never saw.
+   * Serving skew, from the same counts: the share of served rows where the feature was missing
+   * (beside its share in training), and the share holding a category training never saw.
    */
   readonly missingRate: number;
   readonly trainingMissingRate: number;
   readonly outOfDomainRate: number;
+}
+
+/** Drift of one time bucket of the monitoring window, scored on its own. */
+export interface DriftBucket {
+  readonly at: string;
+  readonly rows: number;
+  /** Share of the tested features that drifted. */
+  readonly share: number;
+  readonly drifted: boolean;
+  readonly features: Readonly<Record<string, { readonly statistic: number; readonly drifted: boolean }>>;
+  readonly output: Readonly<Record<string, { readonly statistic: number; readonly drifted: boolean }>>;
+}
+
+/** An alert rule's state on an endpoint (see docs/metrics-and-alerts.md). */
+export interface EndpointAlert {
+  readonly rule: string;
+  readonly status: 'ok' | 'pending' | 'firing' | 'resolved';
+  readonly since: string;
+  readonly value: number | null;
+  readonly severity: string;
+  readonly evaluatedAt: string;
 }
 
 /** One time bucket of software metrics. */
@@ -493,28 +522,44 @@ export interface EndpointMonitoring {
   readonly endpoint: string;
   readonly since: string;
   readonly until: string;
+  /** Width of the software metrics' time buckets (`series`). */
+  readonly bucketMs: number;
   readonly requests: number;
   readonly errors: number;
   readonly errorRate: number;
   /** Rows predicted (a request can carry many). */
   readonly predictions: number;
   readonly latencyMs: LatencyQuantiles | null;
+  /**
+   * Input and output drift of the version taking most traffic, against its training reference,
+   * over the window's served rows (counted into the reference's bins per minute as they are
+   * served), and per bucket of `drift.bucketMs`.
+   */
   readonly drift: {
-    readonly threshold: number;
-    /** Rows of logged traffic the drift was computed over. */
+    readonly model: string | null;
+    readonly version: number | null;
+    /** Rows of served traffic the drift was computed over. */
     readonly rows: number;
-    /**
-     * Fewest rows for a verdict. PSI of a small sample is mostly noise, so below this no feature
-     * is marked as drifted; the scores are still reported.
-     */
+    /** Fewest rows for a verdict: below it, scores are reported and nothing is marked drifted. */
     readonly minRows: number;
+    /** Share of the tested features that drifted, and the share at which the dataset counts as drifted. */
+    readonly share: number;
+    readonly shareThreshold: number;
+    readonly drifted: boolean;
+    readonly correction: 'bh' | 'none';
     readonly features: readonly FeatureDrift[];
+    /** The model's outputs (probability of the positive class, label, value) against their reference; empty without one. */
+    readonly output: readonly FeatureDrift[];
+    readonly bucketMs: number;
+    readonly series: readonly DriftBucket[];
   };
   readonly series: readonly LatencyBucket[];
   /** The same metrics per variant (primary, canary, a/b, blue/green, shadow), for comparing versions. */
   readonly variants: readonly VariantMonitoring[];
-  /** Live quality from feedback (delayed ground truth), per model version and variant. */
-  readonly quality: readonly LiveQuality[];
+  /** Live quality from feedback (delayed ground truth), per model version and variant, with its time series. */
+  readonly quality: readonly QualitySeries[];
+  /** The endpoint's alert rules and their states. */
+  readonly alerts: readonly EndpointAlert[];
 }
 
 /**
@@ -528,8 +573,27 @@ export interface LiveQuality {
   /** Predictions in the window with ground truth. */
   readonly labeled: number;
   readonly accuracy?: number;
+  /** Classifiers: of the predictions of the positive class, the share that were (binary), or macro-averaged. */
+  readonly precision?: number;
+  readonly recall?: number;
+  readonly f1?: number;
+  /** Classifiers with probabilities, when the labels hold both classes (ROC AUC is undefined otherwise). */
+  readonly rocAuc?: number;
+  /** The class precision and recall score, for a binary classifier. */
+  readonly positiveClass?: string;
   readonly mae?: number;
   readonly rmse?: number;
+}
+
+/** Live quality in one time bucket, by the time the predictions were made (feedback arrives later). */
+export interface QualityBucket extends Omit<LiveQuality, 'model' | 'version' | 'variant'> {
+  /** Start of the bucket (ISO time). */
+  readonly at: string;
+}
+
+/** Live quality of one model version and variant, over the window and per bucket: where concept drift shows. */
+export interface QualitySeries extends LiveQuality {
+  readonly series: readonly QualityBucket[];
 }
 
 /** One variant's share of an endpoint's monitoring window. */
@@ -559,6 +623,10 @@ export interface VariantMonitoring {
  * The training-time picture of each input feature, stored in the model package so monitoring
  * can compare serving traffic with it. Numeric features keep quantile bin edges (so memory per
  * feature is O(bins) whatever the traffic); categorical ones keep category shares.
+ *
+ * Since the drift engine (docs/monitoring.md) a numeric reference also has finer bins and
+ * moments; they are optional, so a package written before still loads and gives drift from its
+ * ten decile bins alone.
  */
 export type FeatureReference =
   | {
@@ -569,15 +637,39 @@ export type FeatureReference =
       /** Share of non-missing training values in each bin (edges.length + 1 entries). */
       readonly shares: readonly number[];
       readonly missingShare: number;
+      /**
+       * Finer inner edges for incremental drift: the 1st…99th percentiles ∪ `edges`, ascending,
+       * each once; bins as for `edges`. Absent in references written before: `edges` serve.
+       */
+      readonly fineEdges?: readonly number[];
+      /** Share of non-missing training values in each fine bin (fineEdges.length + 1 entries). */
+      readonly fineShares?: readonly number[];
+      /** Non-missing training values. */
+      readonly count?: number;
+      /** Distinct non-missing values, counted up to 6 (enough to tell a ≤ 5-valued feature). */
+      readonly distinct?: number;
+      readonly mean?: number;
+      /** Population standard deviation (ddof 0), the normaliser of the Wasserstein distance. */
+      readonly std?: number;
+      readonly min?: number;
+      readonly max?: number;
     }
   | {
       readonly name: string;
       readonly kind: 'categorical';
       readonly shares: Readonly<Record<string, number>>;
       readonly missingShare: number;
+      /** Non-missing training values; absent in references written before. */
+      readonly count?: number;
     };
 
 export interface ReferenceProfile {
   readonly rows: number;
   readonly features: readonly FeatureReference[];
+  /**
+   * The model's outputs on the test split, as features of the same shape: `value` for a
+   * regressor; `probability:<class>` (the positive class of a binary classifier, every class of
+   * a multiclass one) and `label` for a classifier. Absent in packages written before.
+   */
+  readonly output?: { readonly rows: number; readonly features: readonly FeatureReference[] };
 }

@@ -6,3 +6,4 @@ export * from './table.js';
 export * from './project.js';
 export * from './workspace.js';
 export * from './version.js';
+export * from './events.js';

@@ -239,6 +239,16 @@ const FeatureStep = Type.Object(
 const Max = (options: { minimum?: number; maximum?: number; exclusiveMinimum?: number }) =>
   Type.Object({ max: Type.Number(options) }, { additionalProperties: false });
 
+/** A drift test by name (monitoring.drift); `auto` chooses by column type and sample size. */
+const DriftMethodConfig = Type.Union([
+  Type.Literal('auto'),
+  Type.Literal('psi'),
+  Type.Literal('ks'),
+  Type.Literal('wasserstein'),
+  Type.Literal('jensenshannon'),
+  Type.Literal('chisquare'),
+]);
+
 /**
  * A rollout plan: the candidate's percent per step (ascending, ending at 100; checked when the
  * plan is used), the bake time per step, who approves steps, and the guardrails that roll it back.
@@ -273,6 +283,45 @@ const RolloutPlanConfig = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const AlertDuration = Type.String({
+  pattern: '^[0-9]+(ms|s|m|h|d)$',
+  description: 'a duration such as 30s, 5m, 1h',
+});
+
+/**
+ * One alert rule: `metric` compared with `condition` over the last `window`, true for at least
+ * `for` before it fires. `metric` names a registered metric source (error_rate, latency_p99_ms,
+ * throughput_rps, requests, drift_share, drift:<feature>, …); `endpoint` omitted means every endpoint.
+ */
+const AlertRuleConfig = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$',
+      description: 'a name of letters, digits, _ . : -',
+    }),
+    endpoint: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$', description: 'an endpoint name' }),
+    ),
+    metric: Type.String({ minLength: 1, maxLength: 200 }),
+    condition: Type.Object(
+      {
+        op: Type.Union([Type.Literal('>'), Type.Literal('>='), Type.Literal('<'), Type.Literal('<=')]),
+        value: Type.Number(),
+      },
+      { additionalProperties: false },
+    ),
+    window: Type.Optional(AlertDuration),
+    for: Type.Optional(AlertDuration),
+    severity: Type.Optional(Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')])),
+    webhooks: Type.Optional(
+      Type.Array(Type.String({ pattern: '^https?://[^\\s]+$', description: 'an http:// or https:// URL' })),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type AlertRuleConfig = Static<typeof AlertRuleConfig>;
 
 export const ProjectSchema = Type.Object(
   {
@@ -428,11 +477,33 @@ export const ProjectSchema = Type.Object(
     monitoring: Type.Optional(
       Type.Object(
         {
+          /** Input and output drift; see docs/monitoring.md for the methods and their defaults. */
           drift: Type.Optional(
             Type.Object(
               {
-                metric: Type.Optional(Type.Literal('psi')),
+                /** The test for every feature; `auto` picks one by type and sample size. */
+                method: Type.Optional(DriftMethodConfig),
+                /** The same as `method`, kept from when PSI was the only one. */
+                metric: Type.Optional(DriftMethodConfig),
+                /** The threshold of `method` (a p-value for ks and chisquare, else a distance). */
                 threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+                /** Multiple-testing correction of the p-values across features (default bh). */
+                correction: Type.Optional(Type.Union([Type.Literal('bh'), Type.Literal('none')])),
+                /** Dataset drift when at least this share of the features drifted (default 0.5). */
+                share: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+                /** Per-feature overrides of method and threshold, by feature name. */
+                features: Type.Optional(
+                  Type.Record(
+                    Type.String({ minLength: 1 }),
+                    Type.Object(
+                      {
+                        method: Type.Optional(DriftMethodConfig),
+                        threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+                      },
+                      { additionalProperties: false },
+                    ),
+                  ),
+                ),
                 window: Type.Optional(Type.String({ pattern: '^[0-9]+(s|m|h|d)$' })),
                 minRows: Type.Optional(Type.Integer({ minimum: 1 })),
               },
@@ -442,6 +513,8 @@ export const ProjectSchema = Type.Object(
           errorRate: Type.Optional(
             Type.Object({ max: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false }),
           ),
+          /** Alert rules over monitoring metrics (docs/metrics-and-alerts.md). */
+          alerts: Type.Optional(Type.Array(AlertRuleConfig)),
         },
         { additionalProperties: false },
       ),

@@ -1,39 +1,38 @@
 import type {
   EndpointMonitoring,
+  FeatureDrift,
+  FeatureReference,
   LatencyBucket,
   LatencyQuantiles,
-  ReferenceProfile,
   RequestRecord,
 } from '../core/index.js';
-import { notFound, type SignatureColumn } from '../core/index.js';
-import { validateRows } from '../data/index.js';
+import { notFound } from '../core/index.js';
 import type { MetadataStore } from '../store/index.js';
-import { liveQuality } from './live-quality.js';
-import { psi } from './psi.js';
+import { DEFAULT_DRIFT_SETTINGS, type DatasetDriftResult, type DriftSettings } from './drift/index.js';
+import { endpointDrift, type ReferenceLoader, type SeriesDrift } from './live-drift.js';
+import { qualitySeries } from './live-quality.js';
 import { quantileSorted } from './reference.js';
 import { variantMonitoring } from './variants.js';
 
 export interface MonitoringOptions {
   /** ISO timestamp; default: one hour ago. */
   readonly since?: string;
-  /** PSI above this marks a feature as drifted (0.2 is the common rule of thumb). */
-  readonly driftThreshold?: number;
-  /** Fewest logged rows for a drift verdict (default 100). */
-  readonly minRows?: number;
-  /** Most recent predictions to compute drift over. */
+  /** Tests, thresholds and overrides (the project file's `monitoring.drift`); default Evidently-style auto. */
+  readonly drift?: DriftSettings;
+  /** Width of the drift time series' buckets (default 5 minutes: a minute holds too few rows to test). */
+  readonly driftBucketMs?: number;
+  /** Most recent feedback to compute live quality over. */
   readonly maxRows?: number;
-  /** Width of a time-series bucket in milliseconds. */
+  /** Width of a time-series bucket in milliseconds (software metrics and quality). */
   readonly bucketMs?: number;
 }
 
-/** Reads the training reference of a model version (from its package). */
-export type ReferenceLoader = (model: string, version: number) => Promise<ReferenceProfile>;
-
 /**
- * The monitoring summary of one endpoint over a window: software metrics from the request log
- * and input drift (PSI per feature) of the logged predictions against the training reference of
- * the version currently taking the traffic; then the same metrics per variant (A/B, canary,
- * shadow agreement).
+ * The monitoring summary of one endpoint over a window: software metrics from the request log;
+ * input and output drift of the version taking most of the traffic against its training
+ * reference, from the per-minute counts serving records (live-drift.ts), over the window and per
+ * bucket; the same metrics per variant (A/B, canary, shadow agreement); live quality from
+ * feedback with its time series; and the alert rules' states.
  */
 export async function endpointMonitoring(
   metadata: MetadataStore,
@@ -45,77 +44,97 @@ export async function endpointMonitoring(
   if (!endpoint) throw notFound(`no endpoint named "${name}"`, { field: 'endpoint' });
   const until = new Date();
   const since = options.since ?? new Date(until.getTime() - 3_600_000).toISOString();
-  const threshold = options.driftThreshold ?? 0.2;
-  const minRows = options.minRows ?? 100;
+  const bucketMs = options.bucketMs ?? 60_000;
+  const settings = options.drift ?? DEFAULT_DRIFT_SETTINGS;
 
   const requests = await metadata.listRequests({ endpoint: name, since });
   const errors = requests.filter((r) => r.status >= 400).length;
   const predictions = requests.reduce((sum, r) => sum + (r.status < 400 ? r.rows : 0), 0);
+  const recent = await metadata.listPredictions({ endpoint: name, since, limit: options.maxRows ?? 10_000 });
 
   const primary = [...endpoint.policy.routes].sort((a, b) => b.percent - a.percent)[0];
-  const recent = await metadata.listPredictions({ endpoint: name, since, limit: options.maxRows ?? 10_000 });
-  // A shadow of the same version predicts the same rows again: count the answers only.
-  const logged = primary
-    ? recent.filter((p) => p.model === primary.model && p.version === primary.version && p.variant !== 'shadow')
-    : [];
-  const reference = primary && logged.length > 0 ? await loadReference(primary.model, primary.version) : null;
-  const signature =
-    primary && logged.length > 0 ? await metadata.getModelVersion(primary.model, primary.version) : null;
-  const skew = servingSkew(
-    logged.map((p) => p.inputs),
-    signature?.signature.inputs ?? [],
-  );
-  const features = reference
-    ? reference.features.map((feature) => {
-        const score = psi(
-          feature,
-          logged.map((p) => p.inputs[feature.name] ?? null),
-        );
-        const rates = skew.get(feature.name);
-        return {
-          feature: feature.name,
-          psi: score,
-          drifted: logged.length >= minRows && score > threshold,
-          missingRate: rates?.missing ?? 0,
-          trainingMissingRate: feature.missingShare,
-          outOfDomainRate: rates?.outOfDomain ?? 0,
-        };
+  const driftBucketMs = Math.max(60_000, Math.round((options.driftBucketMs ?? 300_000) / 60_000) * 60_000);
+  const scored = primary
+    ? await endpointDrift(metadata, loadReference, {
+        endpoint: name,
+        // Whole drift buckets: the first one starts at or before `since`.
+        since: Math.floor(Date.parse(since) / driftBucketMs) * driftBucketMs,
+        until: until.getTime() + 1,
+        bucketMs: driftBucketMs,
+        settings,
       })
     : [];
+  // A shadow of the same version predicts the same rows again: the answers are what is judged.
+  const answered = scored.find(
+    (s) => s.model === primary?.model && s.version === primary?.version && s.variant !== 'shadow',
+  );
+  const reference = answered ? await loadReference(answered.model, answered.version) : null;
 
+  const alerts = (await metadata.listAlertStates({ endpoint: name })).map(
+    ({ rule, status, since: at, value, severity, evaluatedAt }) => ({ rule, status, since: at, value, severity, evaluatedAt }),
+  );
   return {
     endpoint: name,
     since,
     until: until.toISOString(),
+    bucketMs,
     requests: requests.length,
     errors,
     errorRate: requests.length ? errors / requests.length : 0,
     predictions,
     latencyMs: latencyQuantiles(requests),
-    drift: { threshold, rows: logged.length, minRows, features },
-    series: buckets(requests, options.bucketMs ?? 60_000),
+    drift: {
+      model: answered?.model ?? primary?.model ?? null,
+      version: answered?.version ?? primary?.version ?? null,
+      rows: answered?.rows ?? 0,
+      minRows: settings.minRows,
+      share: answered?.input.share ?? 0,
+      shareThreshold: settings.share,
+      drifted: answered?.input.drifted ?? false,
+      correction: settings.correction,
+      features: answered && reference ? featureDrifts(answered.input, reference.features, answered.skew) : [],
+      output: answered?.output && reference?.output ? featureDrifts(answered.output, reference.output.features, []) : [],
+      bucketMs: driftBucketMs,
+      series: answered?.series ?? [],
+    },
+    series: buckets(requests, bucketMs),
     variants: variantMonitoring(requests, recent),
-    quality: liveQuality(await metadata.listFeedback({ endpoint: name, since, limit: options.maxRows ?? 10_000 })),
+    quality: qualitySeries(
+      await metadata.listFeedback({ endpoint: name, since, limit: options.maxRows ?? 10_000 }),
+      bucketMs,
+    ),
+    alerts,
   };
 }
 
-/**
- * Per feature, the share of logged rows where it was missing and where it held an unknown
- * category, found by `validateRows`: the checks serving ran on each request when it answered.
- */
-function servingSkew(
-  rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
-  inputs: readonly SignatureColumn[],
-): Map<string, { missing: number; outOfDomain: number }> {
-  const rates = new Map<string, { missing: number; outOfDomain: number }>();
-  if (rows.length === 0) return rates;
-  const checked = validateRows(rows, inputs);
-  for (const column of inputs) {
-    const missing = rows.filter((row) => row[column.name] === null || row[column.name] === undefined).length;
-    const outOfDomain = checked.ok ? checked.anomalies.filter((a) => a.column === column.name).length : 0;
-    rates.set(column.name, { missing: missing / rows.length, outOfDomain: outOfDomain / rows.length });
-  }
-  return rates;
+/** The engine's per-feature results with the serving skew beside them, in the reference's feature order. */
+function featureDrifts(
+  result: DatasetDriftResult,
+  features: readonly FeatureReference[],
+  skew: SeriesDrift['skew'],
+): FeatureDrift[] {
+  const byName = new Map(result.features.map((f) => [f.feature, f]));
+  const skewOf = new Map(skew.map((s) => [s.feature, s]));
+  return features.flatMap((feature): FeatureDrift[] => {
+    const f = byName.get(feature.name);
+    if (!f) return [];
+    return [
+      {
+        feature: f.feature,
+        kind: f.kind,
+        method: f.method,
+        statistic: f.statistic,
+        pValue: f.pValue,
+        adjustedPValue: f.adjustedPValue,
+        threshold: f.threshold,
+        drifted: f.drifted,
+        rows: f.rows,
+        missingRate: skewOf.get(feature.name)?.missingRate ?? 0,
+        trainingMissingRate: feature.missingShare,
+        outOfDomainRate: skewOf.get(feature.name)?.unseenRate ?? 0,
+      },
+    ];
+  });
 }
 
 export function latencyQuantiles(requests: readonly RequestRecord[]): LatencyQuantiles | null {

@@ -3,6 +3,7 @@ export { LocalExecutor, type ExecutorOptions, type PipelineResult, type StepEven
 export {
   lifecyclePipeline,
   checkSplit,
+  decodeSplit,
   planFeatures,
   modelName,
   endpointName,

@@ -6,6 +6,7 @@ import {
   takeRows,
   type ColumnSchema,
   type DatasetVersion,
+  type DenseMatrix,
   type Project,
   type Table,
 } from '../core/index.js';
@@ -25,9 +26,10 @@ import {
   isClassifier,
   timeTrainTestSplit,
   trainTestSplit,
+  type Estimator,
   type SplitIndices,
 } from '../ml/index.js';
-import { buildReference } from '../monitoring/index.js';
+import { buildReference, outputReference, type ModelOutputs } from '../monitoring/index.js';
 import {
   createPackage,
   EVALUATION_REPORT_PATH,
@@ -439,7 +441,7 @@ const evaluateStep: Step<'evaluate'> = {
 const registerStep: Step<'register'> = {
   name: 'register',
   needs: ['import', 'split', 'features', 'train', 'evaluate'],
-  version: 2,
+  version: 3,
   description:
     'Package the best candidate (features + estimator + signature + reference), register it with its model card',
   key: ({ project }) => ({ model: modelName(project), task: project.config.task }),
@@ -449,12 +451,15 @@ const registerStep: Step<'register'> = {
     const result = inputs.evaluate.results.find((r) => r.runId === inputs.evaluate.best);
     if (!best || !result) throw new KeelError('internal', 'the best candidate is missing from the train step output');
     const { table } = await loadDataset(stores, trainingDataId(inputs));
-    const { train } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
+    const { train, test } = decodeSplit(await stores.artifacts.get(inputs.split.digest));
     const featuresJson: unknown = JSON.parse(await text(stores.artifacts, inputs.features.digest));
     const estimatorJson = JSON.parse(await text(stores.artifacts, best.estimator)) as unknown;
     const features = FeaturePipeline.fromJSON(featuresJson);
     const estimator = estimatorFromJSON(estimatorJson);
     const inputsSignature = features.inputColumns();
+    const output = outputReference(
+      testOutputs(estimator, features.transform(takeRows(table, test)), project.config.task.positiveClass),
+    );
     const pkg = createPackage({
       algorithm: best.algorithm,
       signature: {
@@ -465,7 +470,7 @@ const registerStep: Step<'register'> = {
       features: featuresJson,
       estimator: estimatorJson,
       metrics: result.metrics,
-      reference: buildReference(takeRows(table, train), inputsSignature),
+      reference: { ...buildReference(takeRows(table, train), inputsSignature), output },
       lineage: { runId: best.runId, datasetVersionId: trainingDataId(inputs), pipelineRunId },
     });
     const version = await registry.register(modelName(project), pkg, {
@@ -479,6 +484,23 @@ const registerStep: Step<'register'> = {
   },
   summary: (o) => `${o.model}@${o.version}`,
 };
+
+/**
+ * The model's outputs on the test split, for the output (prediction drift) reference: the
+ * probabilities and labels of a classifier, the values of a regressor.
+ */
+function testOutputs(estimator: Estimator, X: DenseMatrix, positiveClass: string | undefined): ModelOutputs {
+  if (isClassifier(estimator)) {
+    const classes = estimator.classes.map(String);
+    return {
+      rows: X.rows,
+      labels: estimator.predict(X).map(String),
+      probabilities: { classes, data: estimator.predictProba(X).data },
+      ...(positiveClass !== undefined ? { positiveClass } : {}),
+    };
+  }
+  return { rows: X.rows, values: Float64Array.from(estimator.predict(X) as ArrayLike<number>) };
+}
 
 const gateStep: Step<'gate'> = {
   name: 'gate',
@@ -798,7 +820,8 @@ function encodeSplit(train: Uint32Array, test: Uint32Array): Uint8Array {
   return new Uint8Array(all.buffer);
 }
 
-function decodeSplit(bytes: Uint8Array): { train: Uint32Array; test: Uint32Array } {
+/** The row indices of a split step's artifact (its format: n, then the n training indices, then the test ones). */
+export function decodeSplit(bytes: Uint8Array): { train: Uint32Array; test: Uint32Array } {
   const all = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const n = all[0];
   return { train: all.subarray(1, 1 + n), test: all.subarray(1 + n) };

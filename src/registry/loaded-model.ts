@@ -1,4 +1,4 @@
-import type { DenseMatrix, ModelSignature, Row } from '../core/index.js';
+import type { DenseMatrix, ModelSignature, ReferenceProfile, Row } from '../core/index.js';
 import { FeaturePipeline } from '../features/index.js';
 import { estimatorFromJSON, isClassifier, type Estimator } from '../ml/index.js';
 import type { ModelPackage } from './model-package.js';
@@ -14,6 +14,8 @@ export type Prediction =
  */
 export interface ServableModel {
   readonly signature: ModelSignature;
+  /** The training reference monitoring compares served rows and outputs with (absent in an imported model without one). */
+  readonly reference?: ReferenceProfile;
   predict(rows: readonly Row[]): Prediction[] | Promise<Prediction[]>;
 }
 
@@ -26,10 +28,16 @@ export class LoadedModel implements ServableModel {
     readonly signature: ModelSignature,
     private readonly features: FeaturePipeline,
     private readonly estimator: Estimator,
+    readonly reference?: ReferenceProfile,
   ) {}
 
   static fromPackage(pkg: ModelPackage): LoadedModel {
-    return new LoadedModel(pkg.signature, FeaturePipeline.fromJSON(pkg.features), estimatorFromJSON(pkg.estimator));
+    return new LoadedModel(
+      pkg.signature,
+      FeaturePipeline.fromJSON(pkg.features),
+      estimatorFromJSON(pkg.estimator),
+      pkg.reference,
+    );
   }
 
   /** Rows must already be checked against the signature (see `validateRows` in data). */

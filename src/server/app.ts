@@ -6,13 +6,17 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { keelVersion, notFound, packageRoot } from '../core/index.js';
 import type { ServerDeps } from './deps.js';
 import { clientErrorHandler, errorHandler, toErrorBody } from './errors.js';
+import { FastRoutes } from './fast-routes.js';
+import { parseJsonBody } from './json-body.js';
 import { registerDatasetRoutes } from './routes/datasets.js';
 import { registerEndpointRoutes } from './routes/endpoints.js';
 import { registerFeedbackRoutes } from './routes/feedback.js';
 import { registerInferenceRoutes } from './routes/inference.js';
 import { registerKserveV2Routes } from './routes/kserve-v2.js';
+import { registerMetricsRoutes } from './routes/metrics.js';
 import { registerMlflowRoutes } from './routes/mlflow.js';
 import { registerModelRoutes } from './routes/models.js';
+import { registerMonitoringRoutes } from './routes/monitoring.js';
 import { registerPipelineRoutes } from './routes/pipelines.js';
 import { registerRunRoutes } from './routes/runs.js';
 
@@ -24,9 +28,13 @@ export type { ServerDeps } from './deps.js';
  * dependencies so tests drive it in-process with `app.inject()`.
  */
 export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
+  const bodyLimit = deps.bodyLimit ?? 10 * 1024 * 1024;
+  // With request logging on, every request goes through Fastify, so every request is logged.
+  const fast = deps.logger ? null : new FastRoutes({ bodyLimit, headers: deps.responseHeaders });
   const app = Fastify({
     logger: deps.logger ?? false,
-    bodyLimit: deps.bodyLimit ?? 10 * 1024 * 1024,
+    bodyLimit,
+    ...(fast ? { serverFactory: fast.serverFactory } : {}),
     // While closing (SIGTERM), a request that reached the server is still answered, not refused
     // with a 503: closing stops new connections, and every request taken is served (drain.ts).
     return503OnClosing: false,
@@ -35,6 +43,21 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
     clientErrorHandler,
   });
   app.setErrorHandler(errorHandler);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  const headers = Object.entries(deps.responseHeaders ?? {});
+  if (headers.length > 0) {
+    app.addHook('onRequest', (_request, reply, done) => {
+      for (const [name, value] of headers) reply.header(name, value);
+      done();
+    });
+  }
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -56,10 +79,12 @@ export async function createApp(deps: ServerDeps): Promise<FastifyInstance> {
   registerModelRoutes(app, deps);
   registerEndpointRoutes(app, deps);
   registerPipelineRoutes(app, deps);
-  registerInferenceRoutes(app, deps);
+  registerInferenceRoutes(app, deps, fast);
   registerKserveV2Routes(app, deps);
   registerMlflowRoutes(app, deps);
   registerFeedbackRoutes(app, deps);
+  registerMetricsRoutes(app, deps);
+  registerMonitoringRoutes(app, deps);
 
   // --- dashboard
   const webRoot = deps.webRoot ?? join(packageRoot, 'dist', 'web');

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
@@ -13,39 +14,38 @@ export interface DrainOptions {
  * `server.close()`) drops every keep-alive connection it deems idle at once — but under load an
  * "idle" connection often holds the client's next request, sent and still unread in its socket
  * buffer, so that request would fail. `drain()` first only stops listening (new connections are
- * refused), answers every request still arriving on the open connections with
- * `Connection: close` so each connection ends after its response, and resolves once requests
+ * refused), answers every request taken and still arriving on the open connections
+ * with `Connection: close` so each connection ends after its response, and resolves once requests
  * have stopped arriving; what is left is truly idle, for `close()` to drop. Call before listening
- * (it adds hooks); drain, then close the app, then flush the logs.
+ * (it listens to the server's requests); drain, then close the app, then flush the logs.
  */
 export function gracefulDrain(app: FastifyInstance): (options?: DrainOptions) => Promise<void> {
   let draining = false;
-  let inFlight = 0;
+  const inFlight = new Set<ServerResponse>();
   let lastActivity = 0;
-  const ended = () => {
-    inFlight--;
+  // On the HTTP server itself, so requests the fast routes answer (fast-routes.ts) count too.
+  app.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    inFlight.add(response);
     lastActivity = performance.now();
-  };
-  app.addHook('onRequest', (_request, reply, done) => {
-    inFlight++;
-    lastActivity = performance.now();
+    // Node then answers with `Connection: close` and ends the connection after the response.
+    if (draining) response.shouldKeepAlive = false;
     // `close` comes after the response is sent and also when the client goes away first.
-    reply.raw.once('close', ended);
-    done();
-  });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (draining) reply.header('connection', 'close');
-    done(null, payload);
+    response.once('close', () => {
+      inFlight.delete(response);
+      lastActivity = performance.now();
+    });
   });
   return async ({ quietMs = 100, maxMs = 10_000 } = {}) => {
     if (draining) return;
     draining = true;
     lastActivity = performance.now();
+    // Requests taken but not yet answered end their connection too (headers are not written yet).
+    for (const response of inFlight) if (!response.headersSent) response.shouldKeepAlive = false;
     // net.Server's close stops listening; http.Server's would also drop the "idle" connections.
     if (app.server.listening) NetServer.prototype.close.call(app.server);
     const started = performance.now();
     while (performance.now() - started < maxMs) {
-      if (inFlight === 0 && performance.now() - lastActivity >= quietMs) return;
+      if (inFlight.size === 0 && performance.now() - lastActivity >= quietMs) return;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };

@@ -11,6 +11,7 @@ import {
 } from '../core/index.js';
 import { validateRows, type ValidatedRow } from '../data/index.js';
 import type { Prediction, Registry, ServableModel } from '../registry/index.js';
+import { LiveDrift, type MetricsRecorder } from '../monitoring/index.js';
 import type { MetadataStore } from '../store/index.js';
 import { MicroBatcher, type MicroBatchSettings } from './micro-batcher.js';
 import { PredictionLog, type PredictionLogStore } from './prediction-log.js';
@@ -30,6 +31,11 @@ export interface ServingOptions {
   readonly logFlushIntervalMs?: number;
   /** Concurrency and queue bound of shadow predictions (see ShadowRunner). */
   readonly shadow?: Omit<ShadowOptions, 'newId'>;
+  /**
+   * Windowed software metrics of every request (monitoring's recorder). Its owner starts and
+   * stops it (`startServer` does); without one, requests go to the request log only.
+   */
+  readonly metrics?: MetricsRecorder;
 }
 
 /** The route that answered a request: what the request log records for per-variant metrics. */
@@ -67,6 +73,10 @@ export class ServingRuntime {
   private readonly policyTtlMs: number;
   private readonly maxRows: number;
   private readonly microBatch: Partial<MicroBatchSettings> | false;
+  /** Where `recordRequest` counts requests; null when the runtime was made without one. */
+  readonly metrics: MetricsRecorder | null;
+  /** Counts served rows and outputs into the reference's bins: live drift (with `metrics` only). */
+  private readonly liveDrift: LiveDrift | null;
   /** One batcher per loaded model (a model version's package is loaded once). */
   private readonly batchers = new WeakMap<ServableModel, MicroBatcher<ValidatedRow, Prediction>>();
 
@@ -78,6 +88,8 @@ export class ServingRuntime {
     this.policyTtlMs = options.policyTtlMs ?? 1000;
     this.maxRows = options.maxRows ?? 10_000;
     this.microBatch = options.microBatch ?? {};
+    this.metrics = options.metrics ?? null;
+    this.liveDrift = this.metrics ? new LiveDrift(this.metrics) : null;
     this.log = new PredictionLog(options.logStore ?? metadata, {
       flushIntervalMs: options.logFlushIntervalMs,
       onError: (error) => console.error('keel: prediction log write failed, will retry:', error),
@@ -126,13 +138,22 @@ export class ServingRuntime {
       at,
     }));
     this.log.addPredictions(records);
+    this.liveDrift?.observe(
+      { endpoint: endpointName, model: version.name, version: version.version, variant: route.variant },
+      model.reference,
+      checked.rows,
+      predictions,
+    );
     for (const mirror of choice.mirrors) {
       this.shadows.submit({ endpoint: endpointName, route: mirror, rows, answered: records });
     }
     return { predictions: withIds, model: { name: version.name, version: version.version }, variant: route.variant };
   }
 
-  /** Records the outcome of one HTTP request (the software metrics of monitoring). */
+  /**
+   * Records the outcome of one HTTP request (the software metrics of monitoring): in the request
+   * log, and in the metrics recorder's windows with the payload sizes when the caller knows them.
+   */
   recordRequest(
     endpoint: string,
     status: number,
@@ -140,8 +161,21 @@ export class ServingRuntime {
     latencyMs: number,
     errorCode: string | null,
     served?: ServedRoute,
+    payload?: { readonly requestBytes?: number; readonly responseBytes?: number },
   ): void {
     this.log.addRequest({ endpoint, status, rows, latencyMs, errorCode, at: new Date().toISOString(), ...served });
+    this.metrics?.observeRequest({
+      endpoint,
+      model: served?.model,
+      version: served?.version,
+      variant: served?.variant,
+      status,
+      rows,
+      latencyMs,
+      errorCode,
+      requestBytes: payload?.requestBytes,
+      responseBytes: payload?.responseBytes,
+    });
   }
 
   /** The endpoint and the model versions its routes name (from the same caches as predictions). */

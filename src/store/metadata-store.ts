@@ -323,8 +323,158 @@ export interface PredictionStore {
   listFeedback(query: PredictionQuery): Promise<LabeledPrediction[]>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Monitoring: windowed aggregates and alert states
+
+/**
+ * What a metric series is about. Software metrics use all four parts; a process-level series
+ * (memory, CPU, event-loop lag) uses the reserved `PROCESS_SERIES` key of `monitoring`, and a
+ * request refused before a route was chosen has model '' and version 0.
+ */
+export interface MetricSeriesKey {
+  readonly endpoint: string;
+  readonly model: string;
+  readonly version: number;
+  readonly variant: string;
+}
+
+/**
+ * The additive content of a window: named counters and named histograms (bin counts). Two
+ * windows of a series merge by element-wise addition, so any module can put its own counters or
+ * histograms (e.g. `feature:MonthlyCharges` drift bins) into the same rows.
+ */
+export interface MetricWindowData {
+  readonly counters: Readonly<Record<string, number>>;
+  readonly histograms: Readonly<Record<string, readonly number[]>>;
+}
+
+/**
+ * One process's aggregate of one series over one bucket. A process writes only its own rows
+ * (`processId` is unique per process lifetime), always with the bucket's full value so far, so a
+ * write is idempotent and readers sum the processes' rows.
+ */
+export interface MetricWindow extends MetricSeriesKey {
+  readonly processId: string;
+  /** ISO-8601 start of the bucket (a multiple of `bucketMs` since the epoch). */
+  readonly bucketStart: string;
+  readonly bucketMs: number;
+  readonly data: MetricWindowData;
+}
+
+/** One process's total of one series since it started: what `/metrics` exposes as counters. */
+export interface MetricTotal extends MetricSeriesKey {
+  readonly processId: string;
+  readonly data: MetricWindowData;
+  readonly updatedAt: string;
+}
+
+export interface MetricWindowQuery {
+  /** Omit for every endpoint (and the process series). */
+  readonly endpoint?: string;
+  /** ISO timestamps: buckets that start at or after `since` and before `until`. */
+  readonly since: string;
+  readonly until: string;
+  /** Only buckets of this width (ms); every width when omitted. */
+  readonly bucketMs?: number;
+  readonly model?: string;
+  readonly version?: number;
+  readonly variant?: string;
+}
+
+export interface MetricCompaction {
+  /** Buckets of this width that start before `before` … */
+  readonly fromBucketMs: number;
+  readonly before: string;
+  /** … are summed into buckets of this width (a multiple of `fromBucketMs`). */
+  readonly toBucketMs: number;
+}
+
+export type AlertStatus = 'ok' | 'pending' | 'firing' | 'resolved';
+
+/** The current state of one alert rule on one endpoint. */
+export interface AlertState {
+  readonly rule: string;
+  readonly endpoint: string;
+  readonly status: AlertStatus;
+  /** When the rule entered `status`. */
+  readonly since: string;
+  /** The metric's value at the last evaluation; null when there was no data. */
+  readonly value: number | null;
+  readonly severity: string;
+  readonly evaluatedAt: string;
+  /** Numbered from 1, incremented by every update, for compare-and-set. */
+  readonly revision: number;
+}
+
+export interface AlertTransition {
+  readonly rule: string;
+  readonly endpoint: string;
+  readonly from: AlertStatus;
+  readonly to: AlertStatus;
+  readonly value: number | null;
+  readonly severity: string;
+  /** Who made the transition: the evaluating process. */
+  readonly actor: string;
+  readonly message: string;
+  readonly at: string;
+}
+
+export interface AlertStateUpdate {
+  readonly rule: string;
+  readonly endpoint: string;
+  readonly status: AlertStatus;
+  readonly since: string;
+  readonly value: number | null;
+  readonly severity: string;
+  readonly evaluatedAt: string;
+  /** Recorded in the history in the same transaction; omit when the status did not change. */
+  readonly transition?: { readonly from: AlertStatus; readonly actor: string; readonly message: string };
+}
+
+export interface MonitoringStore {
+  /**
+   * Writes windows in one transaction; a row for the same (series, process, bucket) is replaced
+   * (its writer always sends the bucket's full value), so retrying a write never double-counts.
+   */
+  putMetricWindows(windows: readonly MetricWindow[]): Promise<void>;
+  /** The rows a query selects, every process's separately: by bucket start, endpoint, variant, model, version, process. */
+  listMetricWindows(query: MetricWindowQuery): Promise<MetricWindow[]>;
+  /**
+   * Sums old fine buckets into coarse ones (per series and process) and deletes the fine ones,
+   * in one transaction; safe when several processes compact at once. Returns the rows removed.
+   */
+  compactMetricWindows(compaction: MetricCompaction): Promise<number>;
+  /** Replaces each (series, process) total, like `putMetricWindows`, in one transaction. */
+  putMetricTotals(totals: readonly MetricTotal[]): Promise<void>;
+  /** Every process's totals, of one endpoint or of all. */
+  listMetricTotals(query?: { readonly endpoint?: string }): Promise<MetricTotal[]>;
+  getAlertState(rule: string, endpoint: string): Promise<AlertState | null>;
+  /** By rule, then endpoint. */
+  listAlertStates(query?: { readonly endpoint?: string }): Promise<AlertState[]>;
+  /**
+   * Compare-and-set: writes only if the state's revision is still `expectedRevision` (0: only if
+   * there is no state yet), and records the transition with it; otherwise fails with `conflict`
+   * and changes nothing. So of several processes evaluating one rule, one makes each transition.
+   */
+  putAlertState(update: AlertStateUpdate, expectedRevision: number): Promise<AlertState>;
+  /** Newest first. */
+  listAlertTransitions(query?: {
+    readonly endpoint?: string;
+    readonly rule?: string;
+    readonly limit?: number;
+  }): Promise<AlertTransition[]>;
+}
+
 export interface MetadataStore
-  extends DatasetStore, RunStore, ModelStore, LineageStore, EndpointStore, PipelineStore, PredictionStore {
+  extends
+    DatasetStore,
+    RunStore,
+    ModelStore,
+    LineageStore,
+    EndpointStore,
+    PipelineStore,
+    PredictionStore,
+    MonitoringStore {
   /** Which backend this is, for messages; behaviour never branches on it. */
   readonly dialect: 'sqlite' | 'postgres';
   /** Runs pending migrations. Called once by `openMetadataStore`. */

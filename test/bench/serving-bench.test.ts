@@ -14,7 +14,7 @@ describe('npm run bench -- serving', () => {
   const out = mkdtempSync(join(tmpdir(), 'keel-bench-serving-test-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it('loads both servers, measures latency at half load and times the tree predictors', async () => {
+  it('loads both servers, measures latency at half load and monitoring\'s cost, and times the tree predictors', async () => {
     const printed: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
     const progress = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -32,6 +32,11 @@ describe('npm run bench -- serving', () => {
     expect(result.throughput.bareRps).toBeGreaterThan(0);
     expect(result.latency.achievedRps).toBeGreaterThan(0);
     expect(result.latency.p99Ms).toBeGreaterThanOrEqual(result.latency.p50Ms);
+    // Monitoring's cost: the same load on a server without it, one run each with --quick.
+    expect(result.monitoring.runs.on).toHaveLength(1);
+    expect(result.monitoring.runs.off).toHaveLength(1);
+    expect(result.monitoring.offP50Ms).toBeGreaterThan(0);
+    expect(result.monitoring.overhead).toBeCloseTo(result.monitoring.onP50Ms / result.monitoring.offP50Ms - 1, 12);
     expect(result.trees.map((r) => `${r.id}@${r.batch}`)).toEqual([
       'random_forest@1',
       'random_forest@1024',

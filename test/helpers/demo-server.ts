@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadProject, packageRoot, rowAt } from '../../src/core/index.js';
 import { runProject } from '../../src/pipelines/index.js';
-import { startServer, type Workspace } from '../../src/server/index.js';
+import { startServer, type StartServerOptions, type Workspace } from '../../src/server/index.js';
 import { readTable } from '../../src/data/index.js';
 import { tempWorkspace } from './workspace.js';
 
@@ -13,19 +13,36 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
+export interface DemoServerOptions {
+  /** Single-row predictions sent after start (default 30). */
+  readonly predictions?: number;
+  /** How many of those predictions get their true `Churn` label as feedback (default none). */
+  readonly feedback?: number;
+  /** Alert rules for the server; they are evaluated once after the traffic (default none). */
+  readonly alerts?: NonNullable<StartServerOptions['alerts']>['rules'];
+}
+
 /**
  * The demo as a test fixture: runs the churn project into a temp workspace, starts the real
  * server on a free port, and sends `predictions` single-row requests so monitoring has traffic.
+ * The metric windows (software metrics, drift counts) are flushed before it returns, so every
+ * monitoring time series already holds that traffic.
  */
-export async function startDemoServer(options: { predictions?: number } = {}): Promise<DemoServer> {
+export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const ws = await tempWorkspace();
   const project = loadProject(churnProjectDir);
   const result = await runProject(project, ws, { actor: 'test' });
-  const server = await startServer(ws, { port: 0 });
+  const server = await startServer(ws, {
+    port: 0,
+    // The test evaluates the rules itself, once the traffic is in: no timer racing it.
+    ...(options.alerts ? { alerts: { rules: options.alerts, intervalMs: 3_600_000 } } : {}),
+  });
   const version = await ws.metadata.getDatasetVersionById(result.outputs.import.datasetVersionId);
   if (!version) throw new Error('demo: the imported dataset version is missing');
   const table = await readTable(await ws.artifacts.localPath(version.artifact));
+  const churn = table.columns.find((column) => column.name === 'Churn');
   const count = options.predictions ?? 30;
+  const feedback: Array<{ id: string; label: string }> = [];
   for (let i = 0; i < count; i++) {
     const instance = rowAt(table, i, ['Churn']);
     const response = await fetch(`${server.url}/v1/endpoints/churn/predict`, {
@@ -34,8 +51,20 @@ export async function startDemoServer(options: { predictions?: number } = {}): P
       body: JSON.stringify({ instances: [instance] }),
     });
     if (!response.ok) throw new Error(`demo: prediction ${i} failed with ${response.status}: ${await response.text()}`);
+    const { predictions } = (await response.json()) as { predictions: Array<{ id: string }> };
+    if (i < (options.feedback ?? 0) && churn) feedback.push({ id: predictions[0].id, label: String(churn.values[i]) });
   }
   await server.runtime.log.flush();
+  if (feedback.length > 0) {
+    const response = await fetch(`${server.url}/v1/endpoints/churn/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ feedback }),
+    });
+    if (!response.ok) throw new Error(`demo: feedback failed with ${response.status}: ${await response.text()}`);
+  }
+  await server.runtime.metrics?.flush();
+  await server.alerts?.evaluateAlerts();
   return {
     url: server.url,
     workspace: ws,

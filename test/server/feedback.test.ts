@@ -63,9 +63,11 @@ describe('feedback: ground truth by prediction id, and live quality', () => {
     });
     expect(status).toBe(200);
     expect(body).toEqual({ endpoint: 'churn', accepted: 4 });
-    expect(await quality('churn')).toEqual([
-      { model: 'churn', version: 1, variant: 'primary', labeled: 4, accuracy: 0.75 },
-    ]);
+    const [live, ...others] = await quality('churn');
+    expect(others).toEqual([]);
+    expect(live).toMatchObject({ model: 'churn', version: 1, variant: 'primary', labeled: 4, accuracy: 0.75 });
+    expect(live).toMatchObject({ positiveClass: 'Yes' });
+    expect(live.precision).toEqual(expect.any(Number));
 
     // A correction replaces the earlier label.
     expect(

@@ -15,6 +15,7 @@ import {
 import { Rng } from '../../src/ml/index.js';
 import type {
   MetadataStore,
+  MetricWindowData,
   NewDatasetVersion,
   NewModelVersion,
   RecordedRun,
@@ -1294,6 +1295,228 @@ export function runMetadataStoreSuite(harness: MetadataStoreHarness): void {
       expect(await keelError(store.searchRuns({ orderBy }), 'invalid_argument')).toMatchObject({
         details: { field: 'orderBy' },
       });
+    });
+  });
+
+  describe('monitoring windows and alert states', () => {
+    const key = (endpoint: string, variant = 'primary') => ({ endpoint, model: 'churn', version: 1, variant });
+    const data = (requests: number, bins: number[] = []): MetricWindowData => ({
+      counters: { requests },
+      histograms: bins.length ? { latency_ms: bins } : {},
+    });
+
+    it("replaces a process's window on a second write instead of adding to it, and keeps processes apart", async () => {
+      const endpoint = unique('win');
+      const window = { ...key(endpoint), processId: 'p1', bucketStart: '2026-03-01T10:00:00.000Z', bucketMs: 60_000 };
+      await store.putMetricWindows([{ ...window, data: data(2, [1, 1]) }]);
+      await store.putMetricWindows([
+        { ...window, data: data(5, [2, 3]) },
+        { ...window, processId: 'p2', data: data(7) },
+      ]);
+      const rows = await store.listMetricWindows({
+        endpoint,
+        since: '2026-03-01T00:00:00Z',
+        until: '2026-03-02T00:00:00Z',
+      });
+      expect(rows).toEqual([
+        { ...window, data: data(5, [2, 3]) },
+        { ...window, processId: 'p2', data: data(7) },
+      ]);
+    });
+
+    it('selects windows by time range (start inclusive, end exclusive), width, variant, model and version', async () => {
+      const endpoint = unique('win-query');
+      const at = (minute: number) => `2026-03-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
+      await store.putMetricWindows([
+        { ...key(endpoint), processId: 'p', bucketStart: at(0), bucketMs: 60_000, data: data(1) },
+        { ...key(endpoint), processId: 'p', bucketStart: at(1), bucketMs: 60_000, data: data(2) },
+        { ...key(endpoint, 'canary'), version: 2, processId: 'p', bucketStart: at(1), bucketMs: 60_000, data: data(3) },
+        { ...key(endpoint), processId: 'p', bucketStart: at(2), bucketMs: 60_000, data: data(4) },
+      ]);
+      const requests = async (query: Partial<Parameters<typeof store.listMetricWindows>[0]>) =>
+        (await store.listMetricWindows({ endpoint, since: at(1), until: at(2), ...query })).map(
+          (row) => row.data.counters.requests,
+        );
+      // In bucket order, then by endpoint, variant, model, version and process.
+      expect(await requests({})).toEqual([3, 2]);
+      expect(await requests({ variant: 'canary' })).toEqual([3]);
+      expect(await requests({ version: 1 })).toEqual([2]);
+      expect(await requests({ model: 'other' })).toEqual([]);
+      expect(await requests({ bucketMs: 3_600_000 })).toEqual([]);
+      expect(await requests({ since: at(0), until: at(3) })).toEqual([1, 3, 2, 4]);
+    });
+
+    it('compacts old minute buckets into hourly ones by adding them, per series and process', async () => {
+      const endpoint = unique('win-compact');
+      const minute = (h: number, m: number) =>
+        `2026-02-01T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00.000Z`;
+      const windows = [
+        { ...key(endpoint), processId: 'p1', bucketStart: minute(9, 5), bucketMs: 60_000, data: data(1, [1, 0, 2]) },
+        { ...key(endpoint), processId: 'p1', bucketStart: minute(9, 59), bucketMs: 60_000, data: data(2, [0, 1]) },
+        { ...key(endpoint), processId: 'p2', bucketStart: minute(9, 30), bucketMs: 60_000, data: data(4) },
+        { ...key(endpoint), processId: 'p1', bucketStart: minute(10, 0), bucketMs: 60_000, data: data(8) },
+      ];
+      await store.putMetricWindows(windows);
+      const removed = await store.compactMetricWindows({
+        fromBucketMs: 60_000,
+        toBucketMs: 3_600_000,
+        before: minute(10, 0),
+      });
+      expect(removed).toBeGreaterThanOrEqual(3);
+      const rows = await store.listMetricWindows({ endpoint, since: minute(0, 0), until: minute(23, 0) });
+      expect(rows.map((r) => [r.processId, r.bucketStart, r.bucketMs, r.data])).toEqual([
+        ['p1', minute(9, 0), 3_600_000, data(3, [1, 1, 2])],
+        ['p2', minute(9, 0), 3_600_000, data(4)],
+        ['p1', minute(10, 0), 60_000, data(8)],
+      ]);
+      // A later compaction adds to the hourly row it finds.
+      await store.putMetricWindows([{ ...windows[0], bucketStart: minute(9, 6), data: data(10) }]);
+      await store.compactMetricWindows({ fromBucketMs: 60_000, toBucketMs: 3_600_000, before: minute(10, 0) });
+      const hourly = await store.listMetricWindows({
+        endpoint,
+        since: minute(9, 0),
+        until: minute(9, 1),
+        bucketMs: 3_600_000,
+      });
+      expect(hourly.find((r) => r.processId === 'p1')?.data.counters.requests).toBe(13);
+    });
+
+    it('keeps concurrent compactions from counting a minute twice', async () => {
+      const endpoint = unique('win-race');
+      const windows = Array.from({ length: 30 }, (_, i) => ({
+        ...key(endpoint),
+        processId: 'p',
+        bucketStart: new Date(Date.UTC(2026, 1, 2, 9, i)).toISOString(),
+        bucketMs: 60_000,
+        data: data(1),
+      }));
+      await store.putMetricWindows(windows);
+      const other = await harness.open();
+      try {
+        const compaction = { fromBucketMs: 60_000, toBucketMs: 3_600_000, before: '2026-02-02T10:00:00.000Z' };
+        // Two connections of one process: on SQLite their write transactions cannot overlap (the
+        // driver is synchronous), so there they run one after the other, as two processes would.
+        if (harness.dialect === 'postgres') {
+          await Promise.all([store.compactMetricWindows(compaction), other.compactMetricWindows(compaction)]);
+        } else {
+          await store.compactMetricWindows(compaction);
+          await other.compactMetricWindows(compaction);
+        }
+      } finally {
+        await other.close();
+      }
+      const rows = await store.listMetricWindows({
+        endpoint,
+        since: '2026-02-02T00:00:00Z',
+        until: '2026-02-03T00:00:00Z',
+      });
+      expect(rows.map((r) => [r.bucketMs, r.data.counters.requests])).toEqual([[3_600_000, 30]]);
+    });
+
+    it('replaces totals per series and process and lists them by endpoint', async () => {
+      const endpoint = unique('totals');
+      const total = { ...key(endpoint), processId: 'p1', updatedAt: '2026-03-01T10:00:00.000Z' };
+      await store.putMetricTotals([{ ...total, data: data(1) }]);
+      await store.putMetricTotals([
+        { ...total, data: data(3) },
+        { ...total, processId: 'p2', data: data(4) },
+      ]);
+      expect(await store.listMetricTotals({ endpoint })).toEqual([
+        { ...total, data: data(3) },
+        { ...total, processId: 'p2', data: data(4) },
+      ]);
+    });
+
+    it('refuses windows that are not whole, naming the field', async () => {
+      const endpoint = unique('win-bad');
+      const window = { ...key(endpoint), processId: 'p', bucketStart: '2026-03-01T10:00:00Z', bucketMs: 60_000 };
+      await expect(
+        store.putMetricWindows([{ ...window, data: { counters: { requests: Number.NaN }, histograms: {} } }]),
+      ).rejects.toMatchObject({ code: 'invalid_argument', details: { field: '[0].data.counters.requests' } });
+      await expect(store.putMetricWindows([{ ...window, bucketMs: 0, data: data(1) }])).rejects.toMatchObject({
+        details: { field: '[0].bucketMs' },
+      });
+      await expect(store.putMetricWindows([{ ...window, bucketStart: 'soon', data: data(1) }])).rejects.toMatchObject({
+        details: { field: '[0].bucketStart' },
+      });
+    });
+
+    it('moves an alert state by compare-and-set, recording each transition with who and when', async () => {
+      const endpoint = unique('alerts');
+      const base = { rule: 'high-errors', endpoint, severity: 'critical', value: 0.2 };
+      const pending = await store.putAlertState(
+        {
+          ...base,
+          status: 'pending',
+          since: '2026-03-01T10:00:00.000Z',
+          evaluatedAt: '2026-03-01T10:00:00.000Z',
+          transition: { from: 'ok', actor: 'host:1', message: 'ok → pending' },
+        },
+        0,
+      );
+      expect(pending).toMatchObject({ status: 'pending', revision: 1 });
+      await expect(
+        store.putAlertState({ ...base, status: 'pending', since: pending.since, evaluatedAt: pending.since }, 0),
+      ).rejects.toMatchObject({ code: 'conflict' });
+      const firing = await store.putAlertState(
+        {
+          ...base,
+          value: 0.3,
+          status: 'firing',
+          since: '2026-03-01T10:01:00.000Z',
+          evaluatedAt: '2026-03-01T10:01:00.000Z',
+          transition: { from: 'pending', actor: 'host:2', message: 'pending → firing' },
+        },
+        1,
+      );
+      expect(firing).toEqual({
+        ...base,
+        value: 0.3,
+        status: 'firing',
+        since: '2026-03-01T10:01:00.000Z',
+        evaluatedAt: '2026-03-01T10:01:00.000Z',
+        revision: 2,
+      });
+      // A second evaluator that read revision 1 loses, and nothing changes.
+      await expect(
+        store.putAlertState(
+          {
+            ...base,
+            status: 'firing',
+            since: firing.since,
+            evaluatedAt: firing.since,
+            transition: { from: 'pending', actor: 'host:3', message: 'dup' },
+          },
+          1,
+        ),
+      ).rejects.toMatchObject({ code: 'conflict' });
+      expect(await store.getAlertState('high-errors', endpoint)).toEqual(firing);
+      expect(await store.listAlertStates({ endpoint })).toEqual([firing]);
+      const transitions = await store.listAlertTransitions({ endpoint });
+      expect(transitions.map((t) => [t.from, t.to, t.actor, t.value, t.at])).toEqual([
+        ['pending', 'firing', 'host:2', 0.3, '2026-03-01T10:01:00.000Z'],
+        ['ok', 'pending', 'host:1', 0.2, '2026-03-01T10:00:00.000Z'],
+      ]);
+      expect(await store.listAlertTransitions({ endpoint, limit: 1 })).toHaveLength(1);
+      expect(await store.listAlertTransitions({ endpoint, rule: 'other' })).toEqual([]);
+    });
+
+    it('refuses an unknown alert status', async () => {
+      await expect(
+        store.putAlertState(
+          {
+            rule: 'r',
+            endpoint: unique('alerts-bad'),
+            // @ts-expect-error -- a status from outside the type
+            status: 'exploded',
+            since: '2026-03-01T10:00:00Z',
+            value: null,
+            severity: 'info',
+            evaluatedAt: '2026-03-01T10:00:00Z',
+          },
+          0,
+        ),
+      ).rejects.toMatchObject({ code: 'invalid_argument', details: { field: 'status' } });
     });
   });
 

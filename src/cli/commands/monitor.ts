@@ -3,11 +3,18 @@ import { invalidArgument, notFound, type VariantMonitoring } from '../../core/in
 import { endpointMonitoring } from '../../monitoring/index.js';
 import { openWorkspace } from '../../server/index.js';
 import { fmtNumber, formatTable, printJson } from '../output.js';
+import { registerMonitorDriftCommand } from './monitor-drift.js';
 
+/**
+ * `keel monitor ENDPOINT`: an endpoint's monitoring summary; `keel monitor drift`: drift between
+ * two datasets or files. The subcommand is matched first, so an endpoint cannot be named "drift".
+ */
 export function registerMonitorCommand(program: Command): void {
-  program
+  const monitor = program
     .command('monitor')
-    .description("An endpoint's traffic, errors, latency, input drift (PSI) and serving skew per feature")
+    .description(
+      "An endpoint's traffic, errors, latency, input and output drift and serving skew per feature; `keel monitor drift` compares two datasets or files",
+    )
     .argument('<endpoint>', 'endpoint name')
     .option('--since <when>', 'window start: a duration back from now (30m, 1h, 7d) or an ISO time', '1h')
     .option('--json', 'print JSON')
@@ -51,28 +58,62 @@ export function registerMonitorCommand(program: Command): void {
           );
           return;
         }
-        const { rows, minRows, threshold } = summary.drift;
+        const { rows, minRows } = summary.drift;
         const verdict =
           rows < minRows ? `; too few rows for a verdict (needs ${minRows}), scores shown for reference` : '';
-        process.stdout.write(`Input drift over ${rows} predictions (PSI, threshold ${threshold}${verdict}):\n`);
+        process.stdout.write(
+          `Input drift over ${rows} predictions (${summary.drift.model}@${summary.drift.version}${verdict}):\n`,
+        );
         process.stdout.write(
           formatTable(
-            ['FEATURE', 'PSI', 'DRIFT', 'MISSING (TRAINING)', 'UNKNOWN CATEGORIES'],
-            [...summary.drift.features]
-              .sort((a, b) => b.psi - a.psi)
-              .map((f) => [
-                f.feature,
-                fmtNumber(f.psi),
-                f.drifted ? 'DRIFTED' : 'ok',
-                `${percent(f.missingRate)} (${percent(f.trainingMissingRate)})`,
-                percent(f.outOfDomainRate),
-              ]),
+            [
+              'FEATURE',
+              'METHOD',
+              'STATISTIC',
+              'P-VALUE',
+              'THRESHOLD',
+              'DRIFT',
+              'MISSING (TRAINING)',
+              'UNKNOWN CATEGORIES',
+            ],
+            summary.drift.features.map((f) => [
+              f.feature,
+              f.method,
+              fmtNumber(f.statistic),
+              f.adjustedPValue === null ? '–' : fmtNumber(f.adjustedPValue),
+              `${f.pValue === null ? '>' : 'p <'} ${f.threshold}`,
+              f.drifted ? 'DRIFTED' : 'ok',
+              `${percent(f.missingRate)} (${percent(f.trainingMissingRate)})`,
+              percent(f.outOfDomainRate),
+            ]),
           ) + '\n',
+        );
+        if (summary.drift.output.length > 0) {
+          process.stdout.write(
+            '\nOutput drift:\n' +
+              formatTable(
+                ['OUTPUT', 'METHOD', 'STATISTIC', 'P-VALUE', 'THRESHOLD', 'DRIFT'],
+                summary.drift.output.map((f) => [
+                  f.feature,
+                  f.method,
+                  fmtNumber(f.statistic),
+                  f.adjustedPValue === null ? '–' : fmtNumber(f.adjustedPValue),
+                  `${f.pValue === null ? '>' : 'p <'} ${f.threshold}`,
+                  f.drifted ? 'DRIFTED' : 'ok',
+                ]),
+              ) +
+              '\n',
+          );
+        }
+        const { share, shareThreshold } = summary.drift;
+        process.stdout.write(
+          `\nDataset drift: ${summary.drift.drifted ? 'DRIFTED' : 'no'} (${percent(share)} of the features drifted; drift at ≥ ${percent(shareThreshold)})\n`,
         );
       } finally {
         await ws.close();
       }
     });
+  registerMonitorDriftCommand(monitor);
 }
 
 const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;

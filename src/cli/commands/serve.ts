@@ -8,6 +8,10 @@ export interface ServeOptions {
   readonly workerId?: string;
   /** Micro-batching of concurrent predictions (`keel server --batch-rows/--batch-wait-ms`). */
   readonly microBatch?: StartServerOptions['microBatch'];
+  /** The project file whose `monitoring` section (alerts, drift tests) applies (`keel server --project`). */
+  readonly project?: string;
+  /** False: no monitoring windows or alerts (`keel server --no-monitoring`). */
+  readonly monitoring?: boolean;
 }
 
 /** Starts the server and keeps it up until SIGINT/SIGTERM, then drains and flushes the logs. */
@@ -24,6 +28,8 @@ export async function serveUntilStopped(
       host: options.host,
       workerId: options.workerId,
       microBatch: options.microBatch,
+      project: options.project,
+      monitoring: options.monitoring,
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { KeelError, type ModelSignature, type Row } from '../../core/index.js';
+import { KeelError, type ModelSignature, type ReferenceProfile, type Row } from '../../core/index.js';
 import type { Prediction, ServableModel } from '../loaded-model.js';
 import type { ModelPackage } from '../model-package.js';
 import { onnxBytesOf, type OnnxBinding, type OnnxTensorType } from './onnx-binding.js';
@@ -23,12 +23,13 @@ export class OnnxModel implements ServableModel {
     readonly signature: ModelSignature,
     private readonly binding: OnnxBinding,
     private readonly session: ort.InferenceSession,
+    readonly reference?: ReferenceProfile,
   ) {}
 
   static async fromPackage(pkg: ModelPackage, source = 'model package'): Promise<OnnxModel> {
     const bytes = onnxBytesOf(pkg, source);
     const binding = pkg.onnx as OnnxBinding;
-    return new OnnxModel(pkg.signature, binding, await createSession(bytes, source));
+    return new OnnxModel(pkg.signature, binding, await createSession(bytes, source), pkg.reference);
   }
 
   /** A model over an open session, for a file being imported (not yet in a package). */

@@ -13,6 +13,7 @@ import {
 } from '../../serving/index.js';
 import { ErrorSchema, Limit, Name } from './schemas.js';
 import type { ServerDeps } from '../deps.js';
+import { referenceLoader } from '../references.js';
 
 /** Who and why, on every change of an endpoint (its audit trail). */
 const ChangeFields = {
@@ -66,11 +67,7 @@ const Deployment = Type.Object(
 /** Endpoints, their traffic policies, deployments and audit events, and their monitoring. */
 export function registerEndpointRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const { metadata, registry, runtime } = deps;
-  const referenceOf = async (model: string, version: number) => {
-    const found = await metadata.getModelVersion(model, version);
-    if (!found) throw notFound(`model version ${model}@${version} does not exist`);
-    return (await registry.readPackage(found)).reference;
-  };
+  const referenceOf = referenceLoader(metadata, registry);
   app.get(
     '/api/v1/endpoints',
     { schema: { tags: ['endpoints'], summary: 'Endpoints and their traffic policies' } },
@@ -189,12 +186,17 @@ export function registerEndpointRoutes(app: FastifyInstance, deps: ServerDeps): 
     {
       schema: {
         tags: ['monitoring'],
-        summary: 'Traffic, errors, latency quantiles, a per-minute series and input drift (PSI) of an endpoint',
+        summary:
+          'Traffic, errors and latency of an endpoint, with input and output drift, live quality and alerts, over the window and as time series',
         params: Type.Object({ name: Name }),
         querystring: Type.Object({ since: Type.Optional(Type.String({ format: 'date-time' })) }),
         response: { 404: ErrorSchema },
       },
     },
-    async (request) => endpointMonitoring(metadata, referenceOf, request.params.name, { since: request.query.since }),
+    async (request) =>
+      endpointMonitoring(metadata, referenceOf, request.params.name, {
+        since: request.query.since,
+        ...(deps.drift ? { drift: deps.drift } : {}),
+      }),
   );
 }

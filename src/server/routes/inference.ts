@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ServedRoute } from '../../serving/index.js';
-import { ErrorSchema, Name } from './schemas.js';
+import type { ServedRoute, ServingRuntime } from '../../serving/index.js';
 import type { ServerDeps } from '../deps.js';
+import type { FastRoutes } from '../fast-routes.js';
+import { ErrorSchema, Name } from './schemas.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,13 +27,21 @@ export function recordRoute(request: FastifyRequest): (route: ServedRoute) => vo
   return (route) => servedRoutes.set(request, route);
 }
 
-/** Inference: the prediction routes every client calls. */
-export function registerInferenceRoutes(app: FastifyInstance, deps: ServerDeps): void {
+const PREDICT_PATH = /^\/v1\/endpoints\/([A-Za-z0-9][A-Za-z0-9_.-]{0,127})\/predict$/;
+
+/**
+ * Inference: the prediction routes every client calls. Keel's own predict route is also a fast
+ * route (see fast-routes.ts): both call `predict` below, so they answer alike; the body's shape
+ * is checked by the serving runtime on both, not by the route's schema (which documents it).
+ */
+export function registerInferenceRoutes(app: FastifyInstance, deps: ServerDeps, fast: FastRoutes | null): void {
   const { runtime } = deps;
-  app.post<{ Params: { name: string }; Body: { instances: unknown } }>(
+  app.post<{ Params: { name: string }; Body: unknown }>(
     '/v1/endpoints/:name/predict',
     {
-      config: { inferenceRows: (body) => lengthOf((body as { instances?: unknown } | undefined)?.instances) },
+      config: { inferenceRows: instancesOf },
+      // Body errors are the runtime's to report (the same words on the fast path); a bad name is still refused here.
+      attachValidation: true,
       schema: {
         tags: ['inference'],
         summary: 'Predict with the model version(s) the endpoint routes to',
@@ -42,16 +51,30 @@ export function registerInferenceRoutes(app: FastifyInstance, deps: ServerDeps):
       },
     },
     async (request) => {
-      const result = await runtime.predict(request.params.name, request.body.instances, {
-        onRoute: recordRoute(request),
-      });
-      return {
-        predictions: result.predictions,
-        model: result.model,
-        variant: result.variant,
-      };
+      if (request.validationError?.validationContext === 'params') throw request.validationError;
+      return predict(runtime, request.params.name, request.body, recordRoute(request));
     },
   );
+  fast?.add({
+    match: (path) => {
+      const found = PREDICT_PATH.exec(path);
+      return found ? { name: found[1] } : null;
+    },
+    state: () => ({ route: undefined as ServedRoute | undefined }),
+    handle: (params, body, state) => predict(runtime, params.name, body, (route) => (state.route = route)),
+    done: (params, body, state, outcome) => {
+      if (outcome.status === 404) return;
+      runtime.recordRequest(
+        params.name,
+        outcome.status,
+        instancesOf(body),
+        outcome.latencyMs,
+        outcome.errorCode,
+        state.route,
+        { requestBytes: outcome.requestBytes, responseBytes: outcome.responseBytes },
+      );
+    },
+  });
   // Every request to an endpoint, answered or refused, on any protocol, feeds its software metrics.
   app.addHook('onResponse', async (request, reply) => {
     const countRows = request.routeOptions.config.inferenceRows;
@@ -66,8 +89,22 @@ export function registerInferenceRoutes(app: FastifyInstance, deps: ServerDeps):
       reply.elapsedTime,
       errorCode,
       servedRoutes.get(request),
+      {
+        requestBytes: Number(request.headers['content-length']) || 0,
+        responseBytes: Number(reply.getHeader('content-length')) || 0,
+      },
     );
   });
+}
+
+/** Keel's predict payload: `{"instances": [row, …]}` in, predictions with their ids and the answering version out. */
+async function predict(runtime: ServingRuntime, name: string, body: unknown, onRoute: (route: ServedRoute) => void) {
+  const result = await runtime.predict(name, (body as { instances?: unknown } | null)?.instances, { onRoute });
+  return { predictions: result.predictions, model: result.model, variant: result.variant };
+}
+
+function instancesOf(body: unknown): number {
+  return lengthOf((body as { instances?: unknown } | null | undefined)?.instances);
 }
 
 /** The length of an array, 0 for anything else: row counts of request bodies of any shape. */

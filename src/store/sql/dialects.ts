@@ -42,6 +42,8 @@ export interface DialectCapabilities {
   readonly supportsIdentityColumns: boolean;
   /** The most bound parameters one statement may carry; batches are chunked below it. */
   readonly maxParameters: number;
+  /** The placeholder of the n-th bound parameter (from 0) in hand-built SQL. */
+  readonly placeholder: (n: number) => string;
 }
 
 export type DriverErrorKind = 'unique_violation' | 'foreign_key_violation' | 'busy';
@@ -80,7 +82,12 @@ export function sqliteBackend(path: string): SqlBackend {
         return database;
       },
     }),
-    capabilities: { supportsRowLocks: false, supportsIdentityColumns: false, maxParameters: 32_766 },
+    capabilities: {
+      supportsRowLocks: false,
+      supportsIdentityColumns: false,
+      maxParameters: 32_766,
+      placeholder: () => '?',
+    },
     classifyError(error) {
       const code = (error as { code?: unknown } | null)?.code;
       if (typeof code !== 'string') return null;
@@ -184,7 +191,12 @@ export async function postgresBackend(connectionString: string, schema?: string)
     location,
     schema: resolvedSchema,
     dialect: new PostgresDialect({ pool }),
-    capabilities: { supportsRowLocks: true, supportsIdentityColumns: true, maxParameters: 65_535 },
+    capabilities: {
+      supportsRowLocks: true,
+      supportsIdentityColumns: true,
+      maxParameters: 65_535,
+      placeholder: (n) => `$${n + 1}`,
+    },
     classifyError(error) {
       switch ((error as { code?: unknown } | null)?.code) {
         case '23505':

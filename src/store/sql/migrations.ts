@@ -15,6 +15,7 @@ export function keelMigrations(capabilities: DialectCapabilities): Record<string
     '0004_registry_gate': { up: (db) => addGateRecords(db) },
     '0005_endpoint_rollouts': { up: (db) => addEndpointRollouts(db) },
     '0006_feedback': { up: (db) => createFeedback(db) },
+    '0007_metric_windows': { up: (db) => createMetricWindows(db, capabilities) },
   };
 }
 
@@ -389,6 +390,84 @@ async function createFeedback(db: Kysely<unknown>): Promise<void> {
     .addColumn('label', 'text')
     .addColumn('value', 'double precision')
     .addColumn('at', 'text', (c) => c.notNull())
+    .execute();
+}
+
+/**
+ * Monitoring's windowed aggregates and alert states. A window row is one process's aggregate of
+ * one series (endpoint, model, version, variant) over one bucket; `data` is JSON of named
+ * counters and histograms that merge by addition. Each process writes only its own rows, with the
+ * full value so far, so writes are idempotent upserts on every backend and readers sum the
+ * processes. `metric_totals` holds each process's lifetime totals (Prometheus counters). Alert
+ * states carry a revision for compare-and-set; their transitions are an append-only history.
+ */
+async function createMetricWindows(db: Kysely<unknown>, capabilities: DialectCapabilities): Promise<void> {
+  const { schema } = db;
+  const withSeq = seqColumn(capabilities);
+  const series = ['endpoint', 'model', 'version', 'variant', 'process_id'] as const;
+  await schema
+    .createTable('metric_windows')
+    .addColumn('endpoint', 'text', (c) => c.notNull())
+    .addColumn('model', 'text', (c) => c.notNull())
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('variant', 'text', (c) => c.notNull())
+    .addColumn('process_id', 'text', (c) => c.notNull())
+    .addColumn('bucket_ms', 'integer', (c) => c.notNull())
+    .addColumn('bucket_start', 'text', (c) => c.notNull())
+    .addColumn('data', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('metric_windows_pkey', [...series, 'bucket_ms', 'bucket_start'])
+    .execute();
+  await schema
+    .createIndex('metric_windows_endpoint_start_idx')
+    .on('metric_windows')
+    .columns(['endpoint', 'bucket_start'])
+    .execute();
+  await schema
+    .createIndex('metric_windows_width_start_idx')
+    .on('metric_windows')
+    .columns(['bucket_ms', 'bucket_start'])
+    .execute();
+
+  await schema
+    .createTable('metric_totals')
+    .addColumn('endpoint', 'text', (c) => c.notNull())
+    .addColumn('model', 'text', (c) => c.notNull())
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('variant', 'text', (c) => c.notNull())
+    .addColumn('process_id', 'text', (c) => c.notNull())
+    .addColumn('data', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('metric_totals_pkey', [...series])
+    .execute();
+
+  await schema
+    .createTable('alert_states')
+    .addColumn('rule', 'text', (c) => c.notNull())
+    .addColumn('endpoint', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('since', 'text', (c) => c.notNull())
+    .addColumn('value', 'double precision')
+    .addColumn('severity', 'text', (c) => c.notNull())
+    .addColumn('evaluated_at', 'text', (c) => c.notNull())
+    .addColumn('revision', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('alert_states_pkey', ['rule', 'endpoint'])
+    .execute();
+  await withSeq(schema.createTable('alert_transitions'))
+    .addColumn('rule', 'text', (c) => c.notNull())
+    .addColumn('endpoint', 'text', (c) => c.notNull())
+    .addColumn('from_status', 'text', (c) => c.notNull())
+    .addColumn('to_status', 'text', (c) => c.notNull())
+    .addColumn('value', 'double precision')
+    .addColumn('severity', 'text', (c) => c.notNull())
+    .addColumn('actor', 'text', (c) => c.notNull())
+    .addColumn('message', 'text', (c) => c.notNull())
+    .addColumn('at', 'text', (c) => c.notNull())
+    .execute();
+  await schema
+    .createIndex('alert_transitions_endpoint_idx')
+    .on('alert_transitions')
+    .columns(['endpoint', 'seq'])
     .execute();
 }
 

@@ -15,7 +15,12 @@ import type {
   SchemaVersion,
   StepRun,
 } from '../../core/index.js';
+import type { AlertState, AlertTransition, MetricTotal, MetricWindow, MetricWindowData } from '../metadata-store.js';
 import type {
+  AlertStateRow,
+  AlertTransitionRow,
+  MetricTotalRow,
+  MetricWindowRow,
   AliasEventRow,
   DatasetVersionRow,
   EndpointEventRow,
@@ -233,6 +238,58 @@ export function toFeedback(row: FeedbackRow): FeedbackRecord {
     endpoint: row.endpoint,
     label: row.label,
     value: row.value === null ? null : Number(row.value),
+    at: row.at,
+  };
+}
+
+export function toMetricWindow(row: MetricWindowRow): MetricWindow {
+  return {
+    endpoint: row.endpoint,
+    model: row.model,
+    version: Number(row.version),
+    variant: row.variant,
+    processId: row.process_id,
+    bucketStart: row.bucket_start,
+    bucketMs: Number(row.bucket_ms),
+    data: parseJson<MetricWindowData>(row.data),
+  };
+}
+
+export function toMetricTotal(row: MetricTotalRow): MetricTotal {
+  return {
+    endpoint: row.endpoint,
+    model: row.model,
+    version: Number(row.version),
+    variant: row.variant,
+    processId: row.process_id,
+    data: parseJson<MetricWindowData>(row.data),
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toAlertState(row: AlertStateRow): AlertState {
+  return {
+    rule: row.rule,
+    endpoint: row.endpoint,
+    status: row.status,
+    since: row.since,
+    value: row.value === null ? null : Number(row.value),
+    severity: row.severity,
+    evaluatedAt: row.evaluated_at,
+    revision: Number(row.revision),
+  };
+}
+
+export function toAlertTransition(row: Omit<AlertTransitionRow, 'seq'>): AlertTransition {
+  return {
+    rule: row.rule,
+    endpoint: row.endpoint,
+    from: row.from_status,
+    to: row.to_status,
+    value: row.value === null ? null : Number(row.value),
+    severity: row.severity,
+    actor: row.actor,
+    message: row.message,
     at: row.at,
   };
 }

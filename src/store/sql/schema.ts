@@ -1,5 +1,6 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
 import type { PipelineRun, RunStatus, SchemaSource, StepStatus } from '../../core/index.js';
+import type { AlertStatus } from '../metadata-store.js';
 
 /**
  * The tables of the metadata store, as Kysely sees them. Nothing outside `store/sql` uses these
@@ -32,6 +33,10 @@ export interface KeelDatabase {
   predictions: PredictionsTable;
   requests: RequestsTable;
   feedback: FeedbackTable;
+  metric_windows: MetricWindowsTable;
+  metric_totals: MetricTotalsTable;
+  alert_states: AlertStatesTable;
+  alert_transitions: AlertTransitionsTable;
 }
 
 /**
@@ -246,6 +251,55 @@ export interface FeedbackTable {
   at: string;
 }
 
+/** One process's aggregate of one series over one bucket (migration 0007); `data` is JSON. */
+export interface MetricWindowsTable {
+  endpoint: string;
+  model: string;
+  version: number;
+  variant: string;
+  process_id: string;
+  bucket_ms: number;
+  bucket_start: string;
+  data: string;
+  updated_at: string;
+}
+
+/** One process's lifetime totals of one series (migration 0007). */
+export interface MetricTotalsTable {
+  endpoint: string;
+  model: string;
+  version: number;
+  variant: string;
+  process_id: string;
+  data: string;
+  updated_at: string;
+}
+
+/** The current state of an alert rule on an endpoint; `revision` is for compare-and-set (migration 0007). */
+export interface AlertStatesTable {
+  rule: string;
+  endpoint: string;
+  status: AlertStatus;
+  since: string;
+  value: number | null;
+  severity: string;
+  evaluated_at: string;
+  revision: number;
+}
+
+export interface AlertTransitionsTable {
+  seq: Generated<number>;
+  rule: string;
+  endpoint: string;
+  from_status: AlertStatus;
+  to_status: AlertStatus;
+  value: number | null;
+  severity: string;
+  actor: string;
+  message: string;
+  at: string;
+}
+
 export type DatasetVersionRow = Selectable<DatasetVersionsTable>;
 export type SchemaVersionRow = Selectable<SchemaVersionsTable>;
 export type RunRow = Selectable<RunsTable>;
@@ -263,3 +317,7 @@ export type RequestRow = Selectable<RequestsTable>;
 export type NewPredictionRow = Insertable<PredictionsTable>;
 export type NewRequestRow = Insertable<RequestsTable>;
 export type FeedbackRow = Selectable<FeedbackTable>;
+export type MetricWindowRow = Selectable<MetricWindowsTable>;
+export type MetricTotalRow = Selectable<MetricTotalsTable>;
+export type AlertStateRow = Selectable<AlertStatesTable>;
+export type AlertTransitionRow = Selectable<AlertTransitionsTable>;

@@ -1,4 +1,5 @@
 import {
+  CompiledQuery,
   Kysely,
   type InsertQueryBuilder,
   type InsertResult,
@@ -33,8 +34,17 @@ import {
   type TrafficPolicy,
 } from '../../core/index.js';
 import type {
+  AlertState,
+  AlertStateUpdate,
+  AlertStatus,
+  AlertTransition,
   AliasChange,
   MetadataStore,
+  MetricCompaction,
+  MetricTotal,
+  MetricWindow,
+  MetricWindowData,
+  MetricWindowQuery,
   NewDatasetVersion,
   NewModelVersion,
   NewRun,
@@ -52,6 +62,10 @@ import { migrateToLatest } from './migrations.js';
 import {
   metricToColumn,
   paramToRow,
+  toAlertState,
+  toAlertTransition,
+  toMetricTotal,
+  toMetricWindow,
   toAliasEvent,
   toDatasetVersion,
   toEndpoint,
@@ -69,7 +83,16 @@ import {
   toStepRun,
 } from './row-mappers.js';
 import { decodePageToken, encodePageToken, fetchPage, planSearch } from './run-search.js';
-import type { FeedbackTable, KeelDatabase, RunLatestMetricsTable, RunMetricsTable, RunRow } from './schema.js';
+import type {
+  FeedbackTable,
+  KeelDatabase,
+  MetricTotalsTable,
+  MetricWindowsTable,
+  RunLatestMetricsTable,
+  RunMetricsTable,
+  RunRow,
+} from './schema.js';
+import { addWindowData, checkWindowData, emptyWindowData } from './window-data.js';
 
 type Db = Kysely<KeelDatabase>;
 type InsertInto<T extends keyof KeelDatabase> = InsertQueryBuilder<KeelDatabase, T, InsertResult>;
@@ -1153,6 +1176,258 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Monitoring: windowed aggregates and alert states
+
+  async putMetricWindows(windows: readonly MetricWindow[]): Promise<void> {
+    if (windows.length === 0) return;
+    const updatedAt = now();
+    const rows: MetricWindowsTable[] = windows.map((window, i) => ({
+      ...seriesRow(window, `[${i}]`),
+      bucket_ms: checkBucketMs(window.bucketMs, `[${i}].bucketMs`),
+      bucket_start: toTimestamp(window.bucketStart, `[${i}].bucketStart`),
+      data: JSON.stringify(checkWindowData(window.data, `[${i}].data`)),
+      updated_at: updatedAt,
+    }));
+    await this.#transaction((trx) =>
+      this.#insertInChunks(trx, 'metric_windows', rows, (insert) =>
+        insert.onConflict((oc) =>
+          oc
+            .columns(['endpoint', 'model', 'version', 'variant', 'process_id', 'bucket_ms', 'bucket_start'])
+            .doUpdateSet((eb) => ({ data: eb.ref('excluded.data'), updated_at: eb.ref('excluded.updated_at') })),
+        ),
+      ),
+    );
+  }
+
+  async listMetricWindows(query: MetricWindowQuery): Promise<MetricWindow[]> {
+    const since = toTimestamp(query.since, 'since');
+    const until = toTimestamp(query.until, 'until');
+    const rows = await this.#db
+      .selectFrom('metric_windows')
+      .selectAll()
+      .where('bucket_start', '>=', since)
+      .where('bucket_start', '<', until)
+      .$if(query.endpoint !== undefined, (qb) => qb.where('endpoint', '=', query.endpoint as string))
+      .$if(query.bucketMs !== undefined, (qb) =>
+        qb.where('bucket_ms', '=', checkBucketMs(query.bucketMs as number, 'bucketMs')),
+      )
+      .$if(query.model !== undefined, (qb) => qb.where('model', '=', query.model as string))
+      .$if(query.version !== undefined, (qb) => qb.where('version', '=', query.version as number))
+      .$if(query.variant !== undefined, (qb) => qb.where('variant', '=', query.variant as string))
+      .orderBy('bucket_start')
+      .orderBy('endpoint')
+      .orderBy('variant')
+      .orderBy('model')
+      .orderBy('version')
+      .orderBy('process_id')
+      .execute();
+    return rows.map(toMetricWindow);
+  }
+
+  async compactMetricWindows(compaction: MetricCompaction): Promise<number> {
+    const from = checkBucketMs(compaction.fromBucketMs, 'fromBucketMs');
+    const to = checkBucketMs(compaction.toBucketMs, 'toBucketMs');
+    if (to <= from || to % from !== 0) {
+      throw new KeelError(
+        'invalid_argument',
+        `toBucketMs (${to}) must be a larger multiple of fromBucketMs (${from}).`,
+        {
+          field: 'toBucketMs',
+        },
+      );
+    }
+    const before = toTimestamp(compaction.before, 'before');
+    return this.#transaction(async (trx) => {
+      // `delete … returning` hands each fine row to exactly one of several concurrent compactions.
+      const removed = await trx
+        .deleteFrom('metric_windows')
+        .where('bucket_ms', '=', from)
+        .where('bucket_start', '<', before)
+        .returningAll()
+        .execute();
+      const coarse = new Map<string, MetricWindowsTable & { merged: MetricWindowData }>();
+      for (const row of removed) {
+        const start = new Date(Math.floor(Date.parse(row.bucket_start) / to) * to).toISOString();
+        const key = JSON.stringify([row.endpoint, row.model, row.version, row.variant, row.process_id, start]);
+        const found = coarse.get(key);
+        const data = JSON.parse(row.data) as MetricWindowData;
+        if (found) found.merged = addWindowData(found.merged, data);
+        else coarse.set(key, { ...row, bucket_ms: to, bucket_start: start, merged: data });
+      }
+      const updatedAt = now();
+      for (const { merged, ...row } of coarse.values()) {
+        // Make sure the coarse row exists, then add to it under its lock: a concurrent compaction
+        // that produced the same coarse bucket waits here and adds to what this one wrote.
+        await trx
+          .insertInto('metric_windows')
+          .values({ ...row, data: JSON.stringify(emptyWindowData()), updated_at: updatedAt })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        const existing = await trx
+          .selectFrom('metric_windows')
+          .select('data')
+          .where('endpoint', '=', row.endpoint)
+          .where('model', '=', row.model)
+          .where('version', '=', row.version)
+          .where('variant', '=', row.variant)
+          .where('process_id', '=', row.process_id)
+          .where('bucket_ms', '=', to)
+          .where('bucket_start', '=', row.bucket_start)
+          .$if(this.#capabilities.supportsRowLocks, (qb) => qb.forUpdate())
+          .executeTakeFirstOrThrow();
+        const sum = addWindowData(JSON.parse(existing.data) as MetricWindowData, merged);
+        await trx
+          .updateTable('metric_windows')
+          .set({ data: JSON.stringify(sum), updated_at: updatedAt })
+          .where('endpoint', '=', row.endpoint)
+          .where('model', '=', row.model)
+          .where('version', '=', row.version)
+          .where('variant', '=', row.variant)
+          .where('process_id', '=', row.process_id)
+          .where('bucket_ms', '=', to)
+          .where('bucket_start', '=', row.bucket_start)
+          .execute();
+      }
+      return removed.length;
+    });
+  }
+
+  async putMetricTotals(totals: readonly MetricTotal[]): Promise<void> {
+    if (totals.length === 0) return;
+    const rows: MetricTotalsTable[] = totals.map((total, i) => ({
+      ...seriesRow(total, `[${i}]`),
+      data: JSON.stringify(checkWindowData(total.data, `[${i}].data`)),
+      updated_at: toTimestamp(total.updatedAt, `[${i}].updatedAt`),
+    }));
+    await this.#transaction((trx) =>
+      this.#insertInChunks(trx, 'metric_totals', rows, (insert) =>
+        insert.onConflict((oc) =>
+          oc
+            .columns(['endpoint', 'model', 'version', 'variant', 'process_id'])
+            .doUpdateSet((eb) => ({ data: eb.ref('excluded.data'), updated_at: eb.ref('excluded.updated_at') })),
+        ),
+      ),
+    );
+  }
+
+  async listMetricTotals(query: { readonly endpoint?: string } = {}): Promise<MetricTotal[]> {
+    const rows = await this.#db
+      .selectFrom('metric_totals')
+      .selectAll()
+      .$if(query.endpoint !== undefined, (qb) => qb.where('endpoint', '=', query.endpoint as string))
+      .orderBy('endpoint')
+      .orderBy('model')
+      .orderBy('version')
+      .orderBy('variant')
+      .orderBy('process_id')
+      .execute();
+    return rows.map(toMetricTotal);
+  }
+
+  async getAlertState(rule: string, endpoint: string): Promise<AlertState | null> {
+    const row = await this.#db
+      .selectFrom('alert_states')
+      .selectAll()
+      .where('rule', '=', rule)
+      .where('endpoint', '=', endpoint)
+      .executeTakeFirst();
+    return row ? toAlertState(row) : null;
+  }
+
+  async listAlertStates(query: { readonly endpoint?: string } = {}): Promise<AlertState[]> {
+    const rows = await this.#db
+      .selectFrom('alert_states')
+      .selectAll()
+      .$if(query.endpoint !== undefined, (qb) => qb.where('endpoint', '=', query.endpoint as string))
+      .orderBy('rule')
+      .orderBy('endpoint')
+      .execute();
+    return rows.map(toAlertState);
+  }
+
+  async putAlertState(update: AlertStateUpdate, expectedRevision: number): Promise<AlertState> {
+    requireName(update.rule, 'rule');
+    requireName(update.endpoint, 'endpoint');
+    checkAlertStatus(update.status, 'status');
+    if (!Number.isInteger(expectedRevision) || expectedRevision < 0) {
+      throw new KeelError('invalid_argument', `expectedRevision must be a whole number ≥ 0, got ${expectedRevision}`, {
+        field: 'expectedRevision',
+      });
+    }
+    if (update.value !== null && !Number.isFinite(update.value)) {
+      throw new KeelError('invalid_argument', `value must be a finite number or null, got ${update.value}`, {
+        field: 'value',
+      });
+    }
+    const fields = {
+      status: update.status,
+      since: toTimestamp(update.since, 'since'),
+      value: update.value,
+      severity: update.severity,
+      evaluated_at: toTimestamp(update.evaluatedAt, 'evaluatedAt'),
+    };
+    return this.#transaction(async (trx) => {
+      // Compare-and-set on the revision, as `putEndpoint` does: of two evaluators that read the
+      // same revision only the first changes the row; the other gets a conflict.
+      const row =
+        expectedRevision === 0
+          ? await trx
+              .insertInto('alert_states')
+              .values({ rule: update.rule, endpoint: update.endpoint, ...fields, revision: 1 })
+              .onConflict((oc) => oc.columns(['rule', 'endpoint']).doNothing())
+              .returningAll()
+              .executeTakeFirst()
+          : await trx
+              .updateTable('alert_states')
+              .set((eb) => ({ ...fields, revision: eb('revision', '+', 1) }))
+              .where('rule', '=', update.rule)
+              .where('endpoint', '=', update.endpoint)
+              .where('revision', '=', expectedRevision)
+              .returningAll()
+              .executeTakeFirst();
+      if (!row) {
+        throw new KeelError(
+          'conflict',
+          `alert "${update.rule}" on endpoint "${update.endpoint}" changed meanwhile (expected revision ${expectedRevision}); read it again`,
+          { field: 'revision' },
+        );
+      }
+      if (update.transition) {
+        checkAlertStatus(update.transition.from, 'transition.from');
+        await trx
+          .insertInto('alert_transitions')
+          .values({
+            rule: update.rule,
+            endpoint: update.endpoint,
+            from_status: update.transition.from,
+            to_status: update.status,
+            value: update.value,
+            severity: update.severity,
+            actor: update.transition.actor,
+            message: update.transition.message,
+            at: fields.evaluated_at,
+          })
+          .execute();
+      }
+      return toAlertState(row);
+    });
+  }
+
+  async listAlertTransitions(
+    query: { readonly endpoint?: string; readonly rule?: string; readonly limit?: number } = {},
+  ): Promise<AlertTransition[]> {
+    const rows = await this.#db
+      .selectFrom('alert_transitions')
+      .selectAll()
+      .$if(query.endpoint !== undefined, (qb) => qb.where('endpoint', '=', query.endpoint as string))
+      .$if(query.rule !== undefined, (qb) => qb.where('rule', '=', query.rule as string))
+      .orderBy('seq', 'desc')
+      .$if(query.limit !== undefined, (qb) => qb.limit(checkLimit(query.limit)))
+      .execute();
+    return rows.map(toAlertTransition);
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Plumbing
 
   /** Runs `work` in one transaction; a backend too busy to take the write becomes a `conflict`. */
@@ -1203,13 +1478,36 @@ export class SqlMetadataStore implements MetadataStore {
     db: Db,
     table: T,
     rows: readonly Insertable<KeelDatabase[T]>[],
-    finish: (insert: InsertInto<T>) => InsertInto<T> = (insert) => insert,
+    finish: (insert: InsertInto<T>) => InsertInto<T> = keepInsert,
   ): Promise<void> {
     if (rows.length === 0) return;
-    const rowsPerStatement = Math.max(1, Math.floor(this.#capabilities.maxParameters / Object.keys(rows[0]).length));
+    const columns = Object.keys(rows[0]);
+    const rowsPerStatement = Math.max(1, Math.floor(this.#capabilities.maxParameters / columns.length));
+    // Building and compiling Kysely's query tree costs ~20 µs a row of ten columns, more than the
+    // database's own work: plain appends (the prediction log's) go as hand-built SQL instead.
+    const plain = finish === keepInsert && rows.every((row) => sameColumns(row, columns));
     for (const part of chunk(rows, rowsPerStatement)) {
-      await finish(db.insertInto(table).values(part)).execute();
+      if (plain) await db.executeQuery(this.#plainInsert(table, columns, part));
+      else await finish(db.insertInto(table).values(part)).execute();
     }
+  }
+
+  /** `insert into t (c…) values (…), (…)` with every value bound, undefined as null. */
+  #plainInsert(table: string, columns: readonly string[], rows: readonly object[]): CompiledQuery {
+    const { placeholder } = this.#capabilities;
+    const parameters: unknown[] = [];
+    const tuples: string[] = [];
+    for (const row of rows) {
+      const values = row as Record<string, unknown>;
+      const marks: string[] = [];
+      for (const column of columns) {
+        marks.push(placeholder(parameters.length));
+        parameters.push(values[column] ?? null);
+      }
+      tuples.push(`(${marks.join(', ')})`);
+    }
+    const names = columns.map((c) => `"${c}"`).join(', ');
+    return CompiledQuery.raw(`insert into "${table}" (${names}) values ${tuples.join(', ')}`, parameters);
   }
 }
 
@@ -1353,6 +1651,55 @@ function feedbackRow(record: FeedbackRecord, i: number): FeedbackTable {
   };
 }
 
+/** The series columns of a window or total, checked; `at` names the record in errors. */
+function seriesRow(
+  key: { endpoint: string; model: string; version: number; variant: string; processId: string },
+  at: string,
+): Pick<MetricWindowsTable, 'endpoint' | 'model' | 'version' | 'variant' | 'process_id'> {
+  for (const field of ['endpoint', 'model', 'variant', 'processId'] as const) {
+    if (typeof key[field] !== 'string') {
+      throw new KeelError('invalid_argument', `${at}.${field} must be text.`, { field: `${at}.${field}` });
+    }
+  }
+  requireName(key.endpoint, `${at}.endpoint`);
+  requireName(key.processId, `${at}.processId`);
+  if (!Number.isSafeInteger(key.version) || key.version < 0) {
+    throw new KeelError('invalid_argument', `${at}.version must be a whole number ≥ 0 (0: no model version).`, {
+      field: `${at}.version`,
+    });
+  }
+  return {
+    endpoint: key.endpoint,
+    model: key.model,
+    version: key.version,
+    variant: key.variant,
+    process_id: key.processId,
+  };
+}
+
+function checkBucketMs(value: number, field: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new KeelError('invalid_argument', `${field} must be a whole number of milliseconds > 0, not ${value}.`, {
+      field,
+    });
+  }
+  return value;
+}
+
+const ALERT_STATUSES: readonly AlertStatus[] = ['ok', 'pending', 'firing', 'resolved'];
+
+function checkAlertStatus(status: unknown, field: string): void {
+  if (!ALERT_STATUSES.includes(status as AlertStatus)) {
+    throw new KeelError(
+      'invalid_argument',
+      `${field} must be one of ${ALERT_STATUSES.join(', ')}, not "${String(status)}".`,
+      {
+        field,
+      },
+    );
+  }
+}
+
 /** Stored timestamps share one format (ISO-8601 UTC, milliseconds) so they compare as text. */
 function toTimestamp(value: string, field: string): string {
   const time = new Date(value);
@@ -1378,4 +1725,15 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   const parts: T[][] = [];
   for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
   return parts;
+}
+
+/** The default of `#insertInChunks`'s `finish`: the insert as built. */
+function keepInsert<T>(insert: T): T {
+  return insert;
+}
+
+/** Whether `row` has exactly `columns` as its keys (so one column list fits every row of a batch). */
+function sameColumns(row: object, columns: readonly string[]): boolean {
+  const keys = Object.keys(row);
+  return keys.length === columns.length && keys.every((key, i) => key === columns[i]);
 }

@@ -1,15 +1,13 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { EndpointMonitoring } from '../../../src/core/entities.js';
-import { formatClock, formatDayTime, formatMs } from '../format.js';
+import { formatMs } from '../format.js';
+import { timeAxis, timeAxisProps } from '../time-axis.js';
 
 const LINES = [
   { key: 'p50', color: '#2563eb' },
   { key: 'p95', color: '#d97706' },
   { key: 'p99', color: '#dc2626' },
 ] as const;
-
-const TICKS = 6;
-const DAY_MS = 24 * 60 * 60_000;
 
 /** p50/p95/p99 latency per minute, on a time axis spanning the whole monitoring window. */
 export function LatencyChart({ monitoring }: { monitoring: EndpointMonitoring }) {
@@ -19,31 +17,15 @@ export function LatencyChart({ monitoring }: { monitoring: EndpointMonitoring })
     ...bucket.latencyMs,
   }));
   if (points.length === 0) return <p className="muted">No requests in this window.</p>;
-  const since = Date.parse(monitoring.since);
-  const until = Date.parse(monitoring.until);
-  const ticks = Array.from({ length: TICKS + 1 }, (_, i) => since + ((until - since) * i) / TICKS);
-  // Past a day, a clock time alone is ambiguous.
-  const formatTick = (time: number) =>
-    until - since > DAY_MS ? formatDayTime(new Date(time).toISOString()) : formatClock(new Date(time).toISOString());
+  const axis = timeAxis(Date.parse(monitoring.since), Date.parse(monitoring.until));
   return (
     <div className="chart" data-testid="latency-chart">
       <ResponsiveContainer width="100%" height={260}>
         <LineChart data={points} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#e5e7eb" vertical={false} />
-          <XAxis
-            dataKey="time"
-            type="number"
-            scale="time"
-            domain={[since, until]}
-            ticks={ticks}
-            tickFormatter={formatTick}
-            fontSize={12}
-          />
+          <XAxis {...timeAxisProps(axis)} />
           <YAxis unit=" ms" fontSize={12} width={64} />
-          <Tooltip
-            labelFormatter={(time) => formatDayTime(new Date(Number(time)).toISOString())}
-            formatter={(value) => formatMs(Number(value))}
-          />
+          <Tooltip labelFormatter={axis.formatLabel} formatter={(value) => formatMs(Number(value))} />
           <Legend />
           {LINES.map((line) => (
             <Line

@@ -1,13 +1,17 @@
 import { useState } from 'react';
 import type { EndpointEvent, EndpointMonitoring, TrafficPolicy, TrafficRoute } from '../../../src/core/entities.js';
 import { api } from '../api.js';
+import { AlertsTable, alertsSummary } from '../components/alerts-table.js';
 import { AsyncView } from '../components/async-view.js';
 import { Badge } from '../components/badge.js';
 import { CodeBlock } from '../components/code-block.js';
+import { DriftChart } from '../components/drift-chart.js';
 import { DriftTable } from '../components/drift-table.js';
 import { LatencyChart } from '../components/latency-chart.js';
 import { PageHeader } from '../components/page-header.js';
+import { QualitySection } from '../components/quality-section.js';
 import { Stat, StatGrid } from '../components/stat.js';
+import { ThroughputChart } from '../components/throughput-chart.js';
 import { formatClock, formatCount, formatDateTime, formatMs, formatPercent } from '../format.js';
 import { Link } from '../router.js';
 import { curlCommand, sampleInstance } from '../sample-instance.js';
@@ -70,11 +74,45 @@ export function EndpointDetailPage({ name }: { name: string }) {
               <MonitoringStats monitoring={data.monitoring} />
               <h3>Latency per minute</h3>
               <LatencyChart monitoring={data.monitoring} />
+              <h3>Throughput per minute</h3>
+              <ThroughputChart monitoring={data.monitoring} />
             </section>
 
             <section className="card">
-              <h2>Input drift</h2>
-              <DriftTable drift={data.monitoring.drift} />
+              <div className="card-title-row">
+                <h2>Alerts</h2>
+                <AlertsBadge alerts={data.monitoring.alerts} />
+              </div>
+              <AlertsTable alerts={data.monitoring.alerts} />
+            </section>
+
+            <section className="card">
+              <div className="card-title-row">
+                <h2>Input drift</h2>
+                <DriftSubject drift={data.monitoring.drift} />
+              </div>
+              <DriftTable drift={data.monitoring.drift} of="input" />
+              <h3>Over time</h3>
+              <DriftChart drift={data.monitoring.drift} of="input" until={data.monitoring.until} />
+            </section>
+
+            <section className="card">
+              <div className="card-title-row">
+                <h2>Output drift</h2>
+                <DriftSubject drift={data.monitoring.drift} />
+              </div>
+              <DriftTable drift={data.monitoring.drift} of="output" />
+              {data.monitoring.drift.output.length > 0 && (
+                <>
+                  <h3>Over time</h3>
+                  <DriftChart drift={data.monitoring.drift} of="output" until={data.monitoring.until} />
+                </>
+              )}
+            </section>
+
+            <section className="card">
+              <h2>Quality from feedback</h2>
+              <QualitySection monitoring={data.monitoring} endpoint={name} />
             </section>
 
             <section className="card">
@@ -148,6 +186,21 @@ function MonitoringStats({ monitoring }: { monitoring: EndpointMonitoring }) {
       <Stat label="p95 latency" value={formatMs(latency?.p95)} />
       <Stat label="p99 latency" value={formatMs(latency?.p99)} />
     </StatGrid>
+  );
+}
+
+function AlertsBadge({ alerts }: { alerts: EndpointMonitoring['alerts'] }) {
+  const { text, tone } = alertsSummary(alerts);
+  return <Badge tone={tone}>{text}</Badge>;
+}
+
+/** Drift is judged for the version taking most of the traffic: which one. */
+function DriftSubject({ drift }: { drift: EndpointMonitoring['drift'] }) {
+  if (drift.model === null) return null;
+  return (
+    <span className="muted small mono">
+      {drift.model}@v{drift.version}
+    </span>
   );
 }
 
