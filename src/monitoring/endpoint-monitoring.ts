@@ -71,7 +71,14 @@ export async function endpointMonitoring(
   const reference = answered ? await loadReference(answered.model, answered.version) : null;
 
   const alerts = (await metadata.listAlertStates({ endpoint: name })).map(
-    ({ rule, status, since: at, value, severity, evaluatedAt }) => ({ rule, status, since: at, value, severity, evaluatedAt }),
+    ({ rule, status, since: at, value, severity, evaluatedAt }) => ({
+      rule,
+      status,
+      since: at,
+      value,
+      severity,
+      evaluatedAt,
+    }),
   );
   return {
     endpoint: name,
@@ -93,7 +100,8 @@ export async function endpointMonitoring(
       drifted: answered?.input.drifted ?? false,
       correction: settings.correction,
       features: answered && reference ? featureDrifts(answered.input, reference.features, answered.skew) : [],
-      output: answered?.output && reference?.output ? featureDrifts(answered.output, reference.output.features, []) : [],
+      output:
+        answered?.output && reference?.output ? featureDrifts(answered.output, reference.output.features, []) : [],
       bucketMs: driftBucketMs,
       series: answered?.series ?? [],
     },

@@ -133,7 +133,12 @@ export async function endpointDrift(
       const id = JSON.stringify([series.model, series.version, series.variant]);
       let entry = bySeries.get(id);
       if (!entry) {
-        const key = { endpoint: series.endpoint, model: series.model, version: series.version, variant: series.variant };
+        const key = {
+          endpoint: series.endpoint,
+          model: series.model,
+          version: series.version,
+          variant: series.variant,
+        };
         bySeries.set(id, (entry = { key, buckets: [] }));
       }
       entry.buckets.push({ at: bucket.start, histograms: series.data.histograms });
@@ -222,7 +227,11 @@ function rowsOf(features: readonly FeatureReference[], histograms: Histograms): 
   let rows = 0;
   for (const feature of features) {
     const counts = histograms[featureHistogram(feature.name)];
-    if (counts) rows = Math.max(rows, counts.reduce((sum, c) => sum + (c ?? 0), 0));
+    if (counts)
+      rows = Math.max(
+        rows,
+        counts.reduce((sum, c) => sum + (c ?? 0), 0),
+      );
   }
   return rows;
 }

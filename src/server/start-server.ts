@@ -144,7 +144,11 @@ function alertEvaluator(
     intervalMs: options.intervalMs,
     actor: metrics.processId,
     // Drift and quality metrics of this workspace (the software ones the evaluator computes itself).
-    sources: monitoringMetricSources(workspace.metadata, referenceLoader(workspace.metadata, workspace.registry), drift),
+    sources: monitoringMetricSources(
+      workspace.metadata,
+      referenceLoader(workspace.metadata, workspace.registry),
+      drift,
+    ),
     beforeEvaluate: () => metrics.flush(),
   });
 }

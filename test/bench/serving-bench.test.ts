@@ -14,7 +14,7 @@ describe('npm run bench -- serving', () => {
   const out = mkdtempSync(join(tmpdir(), 'keel-bench-serving-test-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it('loads both servers, measures latency at half load and monitoring\'s cost, and times the tree predictors', async () => {
+  it("loads both servers, measures latency at half load and monitoring's cost, and times the tree predictors", async () => {
     const printed: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
     const progress = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

@@ -34,6 +34,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const result = await runProject(project, ws, { actor: 'test' });
   const server = await startServer(ws, {
     port: 0,
+    // Tests wait well under the default 5 s for later traffic to show in the windows.
+    metricsFlushIntervalMs: 200,
     // The test evaluates the rules itself, once the traffic is in: no timer racing it.
     ...(options.alerts ? { alerts: { rules: options.alerts, intervalMs: 3_600_000 } } : {}),
   });

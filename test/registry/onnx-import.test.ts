@@ -117,9 +117,10 @@ describe('a scikit-learn pipeline exported by skl2onnx (named [N, 1] inputs, zip
     }));
     expect((await predict('churn-sk', rows)).status).toBe(200);
     await server.runtime.log.flush();
+    await server.runtime.metrics?.flush();
     const response = await fetch(`${server.url}/api/v1/endpoints/churn-sk/monitoring`);
     const monitoring = (await response.json()) as {
-      drift: { rows: number; features: Array<{ feature: string; psi: number; drifted: boolean }> };
+      drift: { rows: number; features: Array<{ feature: string; statistic: number; drifted: boolean }> };
     };
     expect(monitoring.drift.rows).toBeGreaterThanOrEqual(120);
     const drift = Object.fromEntries(monitoring.drift.features.map((f) => [f.feature, f]));

@@ -138,7 +138,7 @@ describe('the HTTP server', () => {
     expect(body.drift.features.map((f: { feature: string }) => f.feature)).toEqual(
       expect.arrayContaining(['tenure', 'Contract']),
     );
-    for (const f of body.drift.features) expect(Number.isFinite(f.psi)).toBe(true);
+    for (const f of body.drift.features) expect(Number.isFinite(f.statistic)).toBe(true);
     // About 20 logged rows are too few for a verdict: scores are reported, nothing is flagged.
     expect(body.drift.rows).toBeLessThan(body.drift.minRows);
     expect(body.drift.features.some((f: { drifted: boolean }) => f.drifted)).toBe(false);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/server/index.js';
-import { V, churnFixture, type ChurnFixture } from '../serving/churn-fixture.js';
+import { V, churnFixture, type ChurnFixture } from '../helpers/churn-fixture.js';
 
 /**
  * Keel's predict route is answered twice over: by a fast route straight from Node's HTTP server

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EndpointEvent, TrafficPolicy } from '../../src/core/index.js';
 import { endpointMonitoring } from '../../src/monitoring/index.js';
 import { deploy, promote, rollback, ServingRuntime } from '../../src/serving/index.js';
-import { churnFixture, SLOW_MS, V, type ChurnFixture } from './churn-fixture.js';
+import { churnFixture, SLOW_MS, V, type ChurnFixture } from '../helpers/churn-fixture.js';
 
 /** The deployment strategies on the churn example, served in-process. */
 describe('deployment strategies on the churn example', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoint, RolloutPlan } from '../../src/core/index.js';
 import { startServer } from '../../src/server/index.js';
 import { deploy, promote, rollback, RolloutController, type RolloutTick } from '../../src/serving/index.js';
-import { churnFixture, SLOW_MS, V, type ChurnFixture } from './churn-fixture.js';
+import { churnFixture, SLOW_MS, V, type ChurnFixture } from '../helpers/churn-fixture.js';
 
 /** Progressive rollout with automatic rollback, on the churn example served in-process. */
 describe('progressive rollout on the churn example', () => {

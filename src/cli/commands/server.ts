@@ -30,8 +30,14 @@ export function registerServerCommand(program: Command): void {
     .option('--batch-rows <n>', 'micro-batching: most rows one model call takes', positiveInt, 64)
     .option('--batch-wait-ms <ms>', 'micro-batching: longest a request waits behind a running batch', milliseconds, 1)
     .option('--no-batching', 'predict every request on its own, without micro-batching')
-    .option('--no-monitoring', 'serve without monitoring windows (metrics, drift) and alerts; predictions are still logged')
-    .option('--project <path>', 'keel.yaml (or its folder) whose monitoring section applies: alert rules, drift tests (default ./keel.yaml)')
+    .option(
+      '--no-monitoring',
+      'serve without monitoring windows (metrics, drift) and alerts; predictions are still logged',
+    )
+    .option(
+      '--project <path>',
+      'keel.yaml (or its folder) whose monitoring section applies: alert rules, drift tests (default ./keel.yaml)',
+    )
     .action(async (options: ServerOptions) => {
       if (isClusterWorker()) {
         await serveWorker(options);

@@ -10,8 +10,20 @@ type Drift = EndpointMonitoring['drift'];
 /** Features shown by default beside the drifted ones: the closest to their thresholds. */
 const TOP = 5;
 const COLORS = [
-  '#2563eb', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#4b5563',
-  '#ea580c', '#0d9488', '#1e3a8a', '#a16207', '#9333ea', '#15803d', '#be185d',
+  '#2563eb',
+  '#d97706',
+  '#7c3aed',
+  '#0891b2',
+  '#db2777',
+  '#65a30d',
+  '#4b5563',
+  '#ea580c',
+  '#0d9488',
+  '#1e3a8a',
+  '#a16207',
+  '#9333ea',
+  '#15803d',
+  '#be185d',
 ];
 const DRIFTED_COLOR = '#dc2626';
 // A log axis cannot show 0: a statistic of exactly 0 (identical distributions) is drawn here.
@@ -118,7 +130,12 @@ export function DriftChart({ drift, of, until }: { drift: Drift; of: 'input' | '
                   strokeWidth={hot ? 3 : 1.5}
                   strokeOpacity={hot ? 1 : 0.7}
                   dot={(props: DotProps) => (
-                    <DriftDot key={`${feature.feature}-${String(props.cx)}`} {...props} feature={feature.feature} color={color} />
+                    <DriftDot
+                      key={`${feature.feature}-${String(props.cx)}`}
+                      {...props}
+                      feature={feature.feature}
+                      color={color}
+                    />
                   )}
                   isAnimationActive={false}
                 />

@@ -8,8 +8,8 @@ import { runProject } from '../../src/pipelines/index.js';
 import { Registry, type ServableModel } from '../../src/registry/index.js';
 import { createApp } from '../../src/server/index.js';
 import { deployDirect, ServingRuntime, type ServingOptions } from '../../src/serving/index.js';
-import { churnProjectDir } from '../helpers/demo-server.js';
-import { tempWorkspace } from '../helpers/workspace.js';
+import { churnProjectDir } from './demo-server.js';
+import { tempWorkspace } from './workspace.js';
 
 /** Model versions of the fixture, all named `churn`. */
 export const V = {
