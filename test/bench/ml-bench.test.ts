@@ -57,7 +57,7 @@ describe('npm run bench -- ml', () => {
 
   it('parses its options and refuses unknown ones', () => {
     expect(parseArgs([])).toMatchObject({
-      suites: ['ml', 'data', 'tracking', 'serving'],
+      suites: ['ml', 'data', 'tracking', 'serving', 'drift'],
       quick: false,
       repeats: 3,
       scale: 1,

@@ -328,9 +328,17 @@ describe('fuzzing every route of a running server', () => {
       req.end(body);
     });
 
-  /** What every answer must be: a JSON error with a code and a message (4xx), or JSON (2xx); never a 5xx. */
-  const problemOf = (r: Sent): string | null => {
+  /**
+   * What every answer must be: a JSON error with a code and a message (4xx), or JSON (2xx); never
+   * a 5xx. The one 2xx that is not JSON is Prometheus's scrape, `GET /metrics`, in its text format.
+   */
+  const problemOf = (r: Sent, method: string, path: string): string | null => {
     if (r.status >= 500) return `status ${r.status}`;
+    if (r.status < 300 && method === 'GET' && path.split('?')[0] === '/metrics') {
+      return r.contentType.startsWith('text/plain; version=0.0.4') && r.text.includes('# TYPE ')
+        ? null
+        : `a scrape that is not Prometheus text: content-type "${r.contentType}"`;
+    }
     if (!r.contentType.includes('application/json')) return `content-type "${r.contentType}"`;
     let body: Json;
     try {
@@ -387,7 +395,7 @@ describe('fuzzing every route of a running server', () => {
           continue;
         }
         statuses.set(sent.status, (statuses.get(sent.status) ?? 0) + 1);
-        const problem = problemOf(sent);
+        const problem = problemOf(sent, method, path);
         if (problem)
           failures.push(`${method} ${path.slice(0, 120)} → ${sent.status}: ${problem}: ${sent.text.slice(0, 200)}`);
       }
