@@ -32,7 +32,7 @@ export type RowValidation =
  * encodes them as unknown — but are returned as `out_of_domain` anomalies for monitoring.
  */
 export function validateRows(rows: readonly unknown[], columns: readonly SignatureColumn[]): RowValidation {
-  const domains = columns.map((c) => (c.type === 'categorical' && c.domain ? new Set(c.domain) : null));
+  const domains = domainSets(columns);
   const problems: RowProblem[] = [];
   const anomalies: Anomaly[] = [];
   const validated: ValidatedRow[] = [];
@@ -113,4 +113,16 @@ function describe(value: unknown): string {
     return JSON.stringify(value);
   }
   return Array.isArray(value) ? 'an array' : `an ${typeof value}`;
+}
+
+/** The categorical columns' domains as sets, made once per signature (serving checks every request against the same one). */
+const domainCache = new WeakMap<readonly SignatureColumn[], ReadonlyArray<ReadonlySet<string> | null>>();
+
+function domainSets(columns: readonly SignatureColumn[]): ReadonlyArray<ReadonlySet<string> | null> {
+  let domains = domainCache.get(columns);
+  if (!domains) {
+    domains = columns.map((c) => (c.type === 'categorical' && c.domain ? new Set(c.domain) : null));
+    domainCache.set(columns, domains);
+  }
+  return domains;
 }

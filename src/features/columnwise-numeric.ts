@@ -59,6 +59,12 @@ export abstract class ColumnwiseNumeric<S extends ColumnState> {
     return out;
   }
 
+  transformRecordInto(record: Readonly<FeatureRecord>, out: Float64Array, offset: number): void {
+    const columns = this.fitted();
+    for (let j = 0; j < columns.length; j++)
+      out[offset + j] = this.apply(recordNumber(record, columns[j].name), columns[j]);
+  }
+
   inputNames(): string[] {
     return this.fitted().map((c) => c.name);
   }

@@ -337,13 +337,21 @@ export class FeaturePipeline {
     });
     const out = new Float64Array(featureNames.length);
     let j = 0;
-    this.steps.forEach((step, s) => {
+    for (let s = 0; s < this.steps.length; s++) {
+      const { columns, transforms } = this.steps[s];
       let current: FeatureRecord = {};
-      for (const name of step.columns) current[name] = record[name];
-      for (const transform of step.transforms) current = transform.transformRecord(current);
+      for (const name of columns) current[name] = record[name];
+      const last = transforms.length - 1;
+      for (let t = 0; t < last; t++) current = transforms[t].transformRecord(current);
+      if (last >= 0 && transforms[last].transformRecordInto) {
+        transforms[last].transformRecordInto(current, out, j);
+        j += outputs[s].length;
+        continue;
+      }
+      if (last >= 0) current = transforms[last].transformRecord(current);
       // Every step ends in numeric columns (checked at fit).
       for (const name of outputs[s]) out[j++] = current[name] as number;
-    });
+    }
     return out;
   }
 

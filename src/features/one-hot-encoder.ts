@@ -160,6 +160,17 @@ export class OneHotEncoder implements Transform {
     return out;
   }
 
+  transformRecordInto(record: Readonly<FeatureRecord>, out: Float64Array, offset: number): void {
+    const columns = this.fitted();
+    for (let j = 0; j < columns.length; j++) {
+      const index = this.indexOf(j, record[columns[j].name]);
+      const width = this.names[j].length;
+      out.fill(0, offset, offset + width);
+      if (index >= 0) out[offset + index] = 1;
+      offset += width;
+    }
+  }
+
   inputNames(): string[] {
     return this.fitted().map((c) => c.name);
   }

@@ -45,6 +45,12 @@ export interface Transform {
   fit(table: Table, target?: FeatureTarget): this;
   transform(table: Table): Table;
   transformRecord(record: Readonly<FeatureRecord>): FeatureRecord;
+  /**
+   * The serving path's shortcut for a step's last transform: writes `transformRecord(record)`'s
+   * values, in `outputNames()` order, into `out` from `offset`, without building the record
+   * (an encoder's output names are many, and keyed stores and reads are most of a row's cost).
+   */
+  transformRecordInto?(record: Readonly<FeatureRecord>, out: Float64Array, offset: number): void;
   /** Names of the columns it was fitted on, in order. */
   inputNames(): string[];
   /** Names of the columns `transform` produces, in order. */

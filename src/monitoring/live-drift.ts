@@ -31,6 +31,9 @@ interface Planned {
 interface Plan {
   readonly inputs: readonly Planned[];
   readonly outputs: readonly Planned[];
+  /** The inputs' and the outputs' histogram names, in order: one `addToBins` call per row. */
+  readonly inputHistograms: readonly string[];
+  readonly outputHistograms: readonly string[];
 }
 
 /** Counts served rows into their series' windows (the serving path calls it once per answered request). */
@@ -49,13 +52,19 @@ export class LiveDrift {
     if (!reference) return;
     const plan = this.#plan(reference);
     const series = this.recorder.series(key);
+    const bins = new Array<number>(plan.inputs.length);
     for (const row of rows) {
-      for (const f of plan.inputs) series.addToBin(f.histogram, binOf(f.layout, row[f.name]));
+      for (let i = 0; i < plan.inputs.length; i++) bins[i] = binOf(plan.inputs[i].layout, row[plan.inputs[i].name]);
+      series.addToBins(plan.inputHistograms, bins);
     }
     if (plan.outputs.length === 0) return;
+    const outputBins = new Array<number>(plan.outputs.length);
     for (const output of outputs) {
       const values = outputValues(output);
-      for (const f of plan.outputs) series.addToBin(f.histogram, binOf(f.layout, values[f.name]));
+      for (let i = 0; i < plan.outputs.length; i++) {
+        outputBins[i] = binOf(plan.outputs[i].layout, values[plan.outputs[i].name]);
+      }
+      series.addToBins(plan.outputHistograms, outputBins);
     }
   }
 
@@ -64,9 +73,13 @@ export class LiveDrift {
     if (!plan) {
       const planned = (features: readonly FeatureReference[], histogram: (name: string) => string) =>
         features.map((f) => ({ name: f.name, histogram: histogram(f.name), layout: binLayout(f) }));
+      const inputs = planned(reference.features, featureHistogram);
+      const outputs = planned(reference.output?.features ?? [], outputHistogram);
       plan = {
-        inputs: planned(reference.features, featureHistogram),
-        outputs: planned(reference.output?.features ?? [], outputHistogram),
+        inputs,
+        outputs,
+        inputHistograms: inputs.map((f) => f.histogram),
+        outputHistograms: outputs.map((f) => f.histogram),
       };
       this.#plans.set(reference, plan);
     }

@@ -8,6 +8,7 @@ export {
 export { MicroBatcher, DEFAULT_MICRO_BATCH, type BatchRunner, type MicroBatchSettings } from './micro-batcher.js';
 export { PredictionLog, type PredictionLogOptions, type PredictionLogStore } from './prediction-log.js';
 export { ThreadedLogWriter } from './log-writer.js';
+export { decodeRecords, encodeRecords, type EncodedRecords } from './record-codec.js';
 export { chooseRoute } from './routing.js';
 export {
   deploy,

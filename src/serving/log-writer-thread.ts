@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PredictionRecord, RequestRecord } from '../core/index.js';
 import { openMetadataStore } from '../store/index.js';
-import type { LogWriteReply, LogWriteRequest } from './log-writer.js';
+import type { LogRecordsMessage, LogWriteReply, LogWriteRequest } from './log-writer.js';
+import { decodeRecords } from './record-codec.js';
 
 /**
  * The prediction log's writer thread (see log-writer.ts): its own connection to the metadata
@@ -27,8 +28,8 @@ async function drain(): Promise<void> {
     const batch = queue;
     queue = [];
     const close = batch.find((m) => m.kind === 'close');
-    const predictions = batch.filter((m) => m.kind === 'predictions');
-    const requests = batch.filter((m) => m.kind === 'requests');
+    const predictions = batch.filter((m): m is LogRecordsMessage => m.kind === 'predictions');
+    const requests = batch.filter((m): m is LogRecordsMessage => m.kind === 'requests');
     await write(predictions, (records) => store.appendPredictions(records as PredictionRecord[]));
     await write(requests, (records) => store.appendRequests(records as RequestRecord[]));
     if (close) {
@@ -43,13 +44,13 @@ async function drain(): Promise<void> {
 
 /** Appends the records of `messages` in one call and answers each message. */
 async function write(
-  messages: ReadonlyArray<Extract<LogWriteRequest, { records: unknown }>>,
+  messages: readonly LogRecordsMessage[],
   append: (records: readonly unknown[]) => Promise<void>,
 ): Promise<void> {
   if (messages.length === 0) return;
   let reply: (id: number) => LogWriteReply = (id) => ({ id, ok: true });
   try {
-    await append(messages.flatMap((m) => m.records as readonly unknown[]));
+    await append(messages.flatMap((m) => decodeRecords(m.records)));
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : String(error);

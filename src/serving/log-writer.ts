@@ -3,12 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { KeelError, type PredictionRecord, type RequestRecord } from '../core/index.js';
 import type { PredictionLogStore } from './prediction-log.js';
+import { encodeRecords, type EncodedRecords } from './record-codec.js';
 
 /** What the serving thread sends the writer thread. */
-export type LogWriteRequest =
-  | { readonly id: number; readonly kind: 'predictions'; readonly records: readonly PredictionRecord[] }
-  | { readonly id: number; readonly kind: 'requests'; readonly records: readonly RequestRecord[] }
-  | { readonly id: number; readonly kind: 'close' };
+export type LogWriteRequest = LogRecordsMessage | { readonly id: number; readonly kind: 'close' };
+
+export interface LogRecordsMessage {
+  readonly id: number;
+  readonly kind: 'predictions' | 'requests';
+  readonly records: EncodedRecords;
+}
 
 /** Its answer to each (id 0: the store is open). */
 export type LogWriteReply =
@@ -20,7 +24,7 @@ export type LogWriteReply =
  * Inserting a batch (serialising the rows, the SQL, the commit) costs about as much CPU as
  * predicting it, and on SQLite it runs on the thread that calls it: on the serving thread it
  * stopped every request for tens of milliseconds per flush. Here the serving thread only copies
- * the records to the writer, and each append resolves once they are committed, so
+ * the records to the writer (flattened: record-codec.ts), and each append resolves once they are committed, so
  * `PredictionLog.close()` still loses nothing.
  */
 export class ThreadedLogWriter implements PredictionLogStore {
@@ -54,11 +58,11 @@ export class ThreadedLogWriter implements PredictionLogStore {
   }
 
   appendPredictions(records: readonly PredictionRecord[]): Promise<void> {
-    return this.send({ id: this.nextId++, kind: 'predictions', records });
+    return this.send({ id: this.nextId++, kind: 'predictions', records: encodeRecords(records) });
   }
 
   appendRequests(records: readonly RequestRecord[]): Promise<void> {
-    return this.send({ id: this.nextId++, kind: 'requests', records });
+    return this.send({ id: this.nextId++, kind: 'requests', records: encodeRecords(records) });
   }
 
   /** Closes the writer's connection and ends the thread, after the writes sent before. */

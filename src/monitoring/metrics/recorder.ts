@@ -106,6 +106,10 @@ export class MetricsRecorder {
       count: (name, value = 1) => series.bucket(this.#now()).extra().count(name, value),
       addBins: (name, counts) => series.bucket(this.#now()).extra().addBins(name, counts),
       addToBin: (name, bin, value = 1) => series.bucket(this.#now()).extra().addToBin(name, bin, value),
+      addToBins: (names, bins) => {
+        const extra = series.bucket(this.#now()).extra();
+        for (let i = 0; i < names.length; i++) extra.addToBin(names[i], bins[i], 1);
+      },
     };
   }
 
@@ -232,6 +236,8 @@ export interface SeriesHandle {
   addBins(name: string, counts: ArrayLike<number>): void;
   /** Adds `value` (default 1) to one bin of the histogram `name`. */
   addToBin(name: string, bin: number, value?: number): void;
+  /** Adds 1 to bin `bins[i]` of histogram `names[i]`, for every i: one row's bins, in one call. */
+  addToBins(names: readonly string[], bins: ArrayLike<number>): void;
 }
 
 /** One series' open minute buckets and the sum of the ones already written and dropped. */

@@ -12,7 +12,9 @@ import {
   type DialectAdapter,
   type Dialect,
   type Driver,
+  type SqliteDatabase,
   type SqliteDialectConfig,
+  type SqliteStatement,
 } from 'kysely';
 import { KeelError } from '../../core/index.js';
 
@@ -79,7 +81,7 @@ export function sqliteBackend(path: string): SqlBackend {
         database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
         // LIKE is case-sensitive, as on PostgreSQL; run search's ILIKE compares lower(…) instead.
         database.pragma('case_sensitive_like = ON');
-        return database;
+        return withStatementCache(database);
       },
     }),
     capabilities: {
@@ -120,6 +122,38 @@ class KeelSqliteDialect extends SqliteDialect {
   override createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();
   }
+}
+
+/** Statements kept prepared per connection (the store's queries are a few hundred distinct texts). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The connection as Kysely's SQLite driver sees it, with its statements prepared once per SQL
+ * text. The driver prepares every query it runs; preparing costs about as much as running a
+ * small insert, and the prediction log's appends repeat a few texts many times a second.
+ * better-sqlite3 runs one statement at a time per connection, so a cached statement is never
+ * reused while it is running (Keel never streams from SQLite; `iterate()` would be the exception).
+ */
+function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => {
+      statements.clear();
+      database.close();
+    },
+    prepare: (sql: string) => {
+      let statement = statements.get(sql);
+      if (statement) {
+        // Most recently used last: the first entry is the one to drop.
+        statements.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
+      }
+      statements.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {

@@ -1486,9 +1486,18 @@ export class SqlMetadataStore implements MetadataStore {
     // Building and compiling Kysely's query tree costs ~20 µs a row of ten columns, more than the
     // database's own work: plain appends (the prediction log's) go as hand-built SQL instead.
     const plain = finish === keepInsert && rows.every((row) => sameColumns(row, columns));
-    for (const part of chunk(rows, rowsPerStatement)) {
-      if (plain) await db.executeQuery(this.#plainInsert(table, columns, part));
-      else await finish(db.insertInto(table).values(part)).execute();
+    if (!plain) {
+      for (const part of chunk(rows, rowsPerStatement)) await finish(db.insertInto(table).values(part)).execute();
+      return;
+    }
+    // Statements of power-of-two row counts: few distinct SQL texts, so the backend's prepared
+    // statements are reused from one append to the next (see the SQLite statement cache).
+    let block = 1;
+    while (block * 2 <= Math.min(rowsPerStatement, MAX_ROWS_PER_INSERT)) block *= 2;
+    for (let start = 0; start < rows.length;) {
+      while (block > rows.length - start) block /= 2;
+      await db.executeQuery(this.#plainInsert(table, columns, rows.slice(start, start + block)));
+      start += block;
     }
   }
 
@@ -1701,12 +1710,20 @@ function checkAlertStatus(status: unknown, field: string): void {
 }
 
 /** Stored timestamps share one format (ISO-8601 UTC, milliseconds) so they compare as text. */
+/** The most rows one hand-built insert carries (bigger statements bind no faster). */
+const MAX_ROWS_PER_INSERT = 256;
+
+/** The last timestamp `toTimestamp` normalised: log records made in the same millisecond share it. */
+let lastTimestamp = { value: '', normal: '' };
+
 function toTimestamp(value: string, field: string): string {
+  if (value === lastTimestamp.value) return lastTimestamp.normal;
   const time = new Date(value);
   if (Number.isNaN(time.getTime())) {
     throw new KeelError('invalid_argument', `${field} must be an ISO-8601 timestamp, not "${value}".`, { field });
   }
-  return time.toISOString();
+  lastTimestamp = { value, normal: time.toISOString() };
+  return lastTimestamp.normal;
 }
 
 function now(): string {
