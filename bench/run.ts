@@ -23,7 +23,7 @@ options:
   --quick          smaller sizes and a single run, for a smoke test
   --keel-only      time Keel alone, without Python (scikit-learn, pandas, SciPy)
   --scale <f>      multiply every row count by f (after --quick)
-  --repeats <n>    runs per side, interleaved (default 3, or 1 with --quick)
+  --repeats <n>    runs per side, interleaved (default 3, or 1 with --quick; serving's HTTP rows at least 5)
   --only <names>   ml: only the rows of these estimators, comma-separated (e.g. decision_tree,logistic_regression)
   --out <dir>      where to write the JSON results (default bench/results)
   --help`;

@@ -5,7 +5,7 @@ import {
   binOf,
   DEFAULT_DRIFT_SETTINGS,
   driftOfSketches,
-  outputValues,
+  outputField,
   type BinLayout,
   type DatasetDriftResult,
   type DriftSettings,
@@ -34,6 +34,11 @@ interface Plan {
   /** The inputs' and the outputs' histogram names, in order: one `addToBins` call per row. */
   readonly inputHistograms: readonly string[];
   readonly outputHistograms: readonly string[];
+  /** How each output feature is read off a prediction (see `outputField`). */
+  readonly outputReaders: ReadonlyArray<(output: Readonly<Record<string, unknown>>) => unknown>;
+  /** Scratch for one row's bins, reused: `addToBins` reads it before `observe` returns. */
+  readonly inputBins: number[];
+  readonly outputBins: number[];
 }
 
 /** Counts served rows into their series' windows (the serving path calls it once per answered request). */
@@ -52,17 +57,16 @@ export class LiveDrift {
     if (!reference) return;
     const plan = this.#plan(reference);
     const series = this.recorder.series(key);
-    const bins = new Array<number>(plan.inputs.length);
+    const bins = plan.inputBins;
     for (const row of rows) {
       for (let i = 0; i < plan.inputs.length; i++) bins[i] = binOf(plan.inputs[i].layout, row[plan.inputs[i].name]);
       series.addToBins(plan.inputHistograms, bins);
     }
     if (plan.outputs.length === 0) return;
-    const outputBins = new Array<number>(plan.outputs.length);
+    const outputBins = plan.outputBins;
     for (const output of outputs) {
-      const values = outputValues(output);
       for (let i = 0; i < plan.outputs.length; i++) {
-        outputBins[i] = binOf(plan.outputs[i].layout, values[plan.outputs[i].name]);
+        outputBins[i] = binOf(plan.outputs[i].layout, plan.outputReaders[i](output));
       }
       series.addToBins(plan.outputHistograms, outputBins);
     }
@@ -80,6 +84,9 @@ export class LiveDrift {
         outputs,
         inputHistograms: inputs.map((f) => f.histogram),
         outputHistograms: outputs.map((f) => f.histogram),
+        outputReaders: outputs.map((f) => outputField(f.name)),
+        inputBins: inputs.map(() => 0),
+        outputBins: outputs.map(() => 0),
       };
       this.#plans.set(reference, plan);
     }

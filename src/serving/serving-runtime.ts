@@ -163,7 +163,22 @@ export class ServingRuntime {
     served?: ServedRoute,
     payload?: { readonly requestBytes?: number; readonly responseBytes?: number },
   ): void {
-    this.log.addRequest({ endpoint, status, rows, latencyMs, errorCode, at: new Date().toISOString(), ...served });
+    const at = new Date().toISOString();
+    this.log.addRequest(
+      served
+        ? {
+            endpoint,
+            status,
+            rows,
+            latencyMs,
+            errorCode,
+            at,
+            model: served.model,
+            version: served.version,
+            variant: served.variant,
+          }
+        : { endpoint, status, rows, latencyMs, errorCode, at },
+    );
     this.metrics?.observeRequest({
       endpoint,
       model: served?.model,

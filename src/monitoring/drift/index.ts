@@ -30,6 +30,7 @@ export {
   OUTPUT_LABEL,
   OUTPUT_VALUE,
   followedClasses,
+  outputField,
   outputProbability,
   outputReference,
   outputTable,

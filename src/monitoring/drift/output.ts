@@ -59,6 +59,26 @@ export function followedClasses(classes: readonly string[], positiveClass?: stri
 }
 
 /**
+ * Reads one output drift feature (`value`, `label` or `probability:<class>`) off a served
+ * prediction: `outputValues(p)[name]` without building the record, for the serving path.
+ */
+export function outputField(name: string): (output: Readonly<Record<string, unknown>>) => unknown {
+  if (name === OUTPUT_VALUE) return (output) => (typeof output.value === 'number' ? output.value : undefined);
+  if (name === OUTPUT_LABEL) {
+    return (output) => (output.label === undefined || output.label === null ? undefined : String(output.label));
+  }
+  const prefix = outputProbability('');
+  if (!name.startsWith(prefix)) return () => undefined;
+  const cls = name.slice(prefix.length);
+  return (output) => {
+    const probabilities = output.probabilities;
+    return probabilities && typeof probabilities === 'object' && Object.hasOwn(probabilities, cls)
+      ? (probabilities as Record<string, unknown>)[cls]
+      : undefined;
+  };
+}
+
+/**
  * One served prediction (`{ label?, probabilities?, value? }`) as drift feature values, for
  * `DriftSketch.add` on the output reference's features.
  */

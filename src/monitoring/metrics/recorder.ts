@@ -101,7 +101,8 @@ export class MetricsRecorder {
    */
   series(key: MetricSeriesKey): SeriesHandle {
     const series = this.#seriesOf(key.endpoint, key.model, key.version, key.variant);
-    return {
+    // Made once per series: serving asks for it on every request.
+    return (series.handle ??= {
       key: series.key,
       count: (name, value = 1) => series.bucket(this.#now()).extra().count(name, value),
       addBins: (name, counts) => series.bucket(this.#now()).extra().addBins(name, counts),
@@ -110,7 +111,7 @@ export class MetricsRecorder {
         const extra = series.bucket(this.#now()).extra();
         for (let i = 0; i < names.length; i++) extra.addToBin(names[i], bins[i], 1);
       },
-    };
+    });
   }
 
   /** Starts the flush timer and the process sampler. Idempotent. */
@@ -243,6 +244,8 @@ export interface SeriesHandle {
 /** One series' open minute buckets and the sum of the ones already written and dropped. */
 class SeriesRecorder {
   readonly buckets = new Map<number, Bucket>();
+  /** The handle other modules add through (`MetricsRecorder.series`). */
+  handle: SeriesHandle | null = null;
   readonly #retired = new WindowSum();
   #current: Bucket | null = null;
 
