@@ -261,7 +261,10 @@ export async function runServingSuite(options: ServingSuiteOptions): Promise<Ser
  * the rate of a closed loop depends on the latency it meets, so it is probed and corrected
  * (a few 2 s runs) rather than computed.
  */
-async function calibrateConnections(targetRps: number, probe: (connections: number) => Promise<WrkRun>): Promise<number> {
+async function calibrateConnections(
+  targetRps: number,
+  probe: (connections: number) => Promise<WrkRun>,
+): Promise<number> {
   let connections = Math.max(1, Math.round((targetRps * (LATENCY_DELAY_MS + 1)) / 1000));
   for (let attempt = 0; attempt < 4; attempt++) {
     const run = await probe(connections);
