@@ -1,5 +1,8 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAlertRules } from '../../src/monitoring/index.js';
 import { startDemoServer } from '../helpers/demo-server.js';
 import { launchBrowser } from './browser.js';
 
@@ -12,7 +15,19 @@ describe('dashboard', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startDemoServer(), launchBrowser()]);
+    [server, browser] = await Promise.all([
+      startDemoServer({
+        predictions: 40,
+        feedback: 40,
+        // The endpoint page's monitoring has something to show: a shift on two features, and an alert on it.
+        shifted: 300,
+        alerts: parseAlertRules([
+          { name: 'input-drift', metric: 'drift_share', condition: { op: '>', value: 0 }, window: '1h', for: '0s' },
+          { name: 'slow', metric: 'latency_p99_ms', condition: { op: '>', value: 60_000 }, window: '1h', for: '0s' },
+        ]),
+      }),
+      launchBrowser(),
+    ]);
   });
 
   afterAll(async () => {
@@ -223,6 +238,39 @@ describe('dashboard', () => {
       { timeout: 15_000 },
     );
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows throughput, alerts, drift per feature over time and quality on the endpoint page', async () => {
+    const { page, errors } = await open('/endpoints/churn');
+    await page.getByRole('heading', { name: 'Input drift' }).waitFor();
+
+    await page.locator('[data-testid="throughput-chart"] svg.recharts-surface').first().waitFor();
+
+    // The drift rule fires; the latency rule does not. Firing rules come first.
+    const alerts = page.locator('[data-testid="alerts-table"] tbody tr');
+    await alerts.first().waitFor();
+    expect(await alerts.count()).toBe(2);
+    expect(await alerts.nth(0).textContent()).toMatch(/input-drift.*firing/);
+    expect(await alerts.nth(1).textContent()).toMatch(/slow.*ok/);
+
+    // Exactly the two shifted features drift on input, drawn as drifted lines over time.
+    const drifted = await page
+      .locator('[data-testid="input-drift-table"] tbody tr.drifted-row td:first-child')
+      .allTextContents();
+    expect(drifted.map((name) => name.trim()).sort()).toEqual(['Contract', 'MonthlyCharges']);
+    await page.locator('[data-testid="input-drift-chart"] svg.recharts-surface').first().waitFor();
+    const legend = await textOf(page, '[data-testid="input-drift-chart"] .recharts-legend-wrapper');
+    expect(legend).toContain('MonthlyCharges · drifted');
+    expect(legend).toContain('Contract · drifted');
+    // The model's output moved with them.
+    await page.locator('[data-testid="output-drift-chart"] svg.recharts-surface').first().waitFor();
+
+    // Feedback arrived for the first predictions: quality per window from those labels.
+    const quality = await textOf(page, '[data-testid="quality-table"]');
+    expect(quality).toMatch(/accuracy/i);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(tmpdir(), 'keel-endpoint-page.png'), fullPage: true });
     await page.close();
   });
 

@@ -18,6 +18,11 @@ export interface DemoServerOptions {
   readonly predictions?: number;
   /** How many of those predictions get their true `Churn` label as feedback (default none). */
   readonly feedback?: number;
+  /**
+   * Rows sent after those, in one request, shifted as in the monitoring scenario of issue 7:
+   * `MonthlyCharges` × 1.5 and `Contract` month-to-month for nine customers in ten (default none).
+   */
+  readonly shifted?: number;
   /** Alert rules for the server; they are evaluated once after the traffic (default none). */
   readonly alerts?: NonNullable<StartServerOptions['alerts']>['rules'];
 }
@@ -55,6 +60,23 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     if (!response.ok) throw new Error(`demo: prediction ${i} failed with ${response.status}: ${await response.text()}`);
     const { predictions } = (await response.json()) as { predictions: Array<{ id: string }> };
     if (i < (options.feedback ?? 0) && churn) feedback.push({ id: predictions[0].id, label: String(churn.values[i]) });
+  }
+  if (options.shifted) {
+    const instances = Array.from({ length: options.shifted }, (_, i) => {
+      const row = rowAt(table, count + i, ['Churn']);
+      return {
+        ...row,
+        MonthlyCharges: (row.MonthlyCharges as number) * 1.5,
+        Contract: i % 10 === 0 ? row.Contract : 'Month-to-month',
+      };
+    });
+    const response = await fetch(`${server.url}/v1/endpoints/churn/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instances }),
+    });
+    if (!response.ok)
+      throw new Error(`demo: the shifted rows failed with ${response.status}: ${await response.text()}`);
   }
   await server.runtime.log.flush();
   if (feedback.length > 0) {

@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { invalidArgument, notFound, type VariantMonitoring } from '../../core/index.js';
+import {
+  invalidArgument,
+  notFound,
+  type EndpointAlert,
+  type LiveQuality,
+  type VariantMonitoring,
+} from '../../core/index.js';
 import { endpointMonitoring } from '../../monitoring/index.js';
 import { openWorkspace } from '../../server/index.js';
 import { fmtNumber, formatTable, printJson } from '../output.js';
@@ -36,20 +42,17 @@ export function registerMonitorCommand(program: Command): void {
         const l = summary.latencyMs;
         process.stdout.write(
           `Endpoint ${name} since ${summary.since}\n` +
-            `  requests ${summary.requests}, predictions ${summary.predictions}, errors ${summary.errors} (${(summary.errorRate * 100).toFixed(1)}%)\n` +
+            `  requests ${summary.requests} (${perSecond(summary).toFixed(1)}/s), predictions ${summary.predictions}, errors ${summary.errors} (${(summary.errorRate * 100).toFixed(1)}%)\n` +
             `  latency  ${l ? `p50 ${l.p50.toFixed(2)} ms, p95 ${l.p95.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms` : 'no requests'}\n\n`,
         );
         if (summary.variants.length > 1) process.stdout.write(variantTable(summary.variants) + '\n\n');
         for (const q of summary.quality) {
-          const measure =
-            q.accuracy !== undefined
-              ? `accuracy ${percent(q.accuracy)}`
-              : `MAE ${fmtNumber(q.mae)}, RMSE ${fmtNumber(q.rmse)}`;
           process.stdout.write(
-            `  quality  ${q.model}@${q.version} (${q.variant}): ${measure} over ${q.labeled} predictions with feedback\n`,
+            `  quality  ${q.model}@${q.version} (${q.variant}): ${qualityText(q)} over ${q.labeled} predictions with feedback\n`,
           );
         }
         if (summary.quality.length > 0) process.stdout.write('\n');
+        if (summary.alerts.length > 0) process.stdout.write(alertsTable(summary.alerts) + '\n\n');
         if (summary.drift.features.length === 0) {
           process.stdout.write(
             summary.drift.rows === 0
@@ -117,6 +120,43 @@ export function registerMonitorCommand(program: Command): void {
 }
 
 const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
+
+/** Requests per second over the window. */
+function perSecond(summary: { requests: number; since: string; until: string }): number {
+  const seconds = (Date.parse(summary.until) - Date.parse(summary.since)) / 1000;
+  return seconds > 0 ? summary.requests / seconds : 0;
+}
+
+/** A window's quality from feedback: accuracy, precision, recall, F1 and ROC AUC, or MAE and RMSE. */
+function qualityText(q: LiveQuality): string {
+  if (q.accuracy === undefined) return `MAE ${fmtNumber(q.mae)}, RMSE ${fmtNumber(q.rmse)}`;
+  const parts = [`accuracy ${percent(q.accuracy)}`];
+  const of = q.positiveClass !== undefined ? ` (${q.positiveClass})` : '';
+  if (q.precision !== undefined) parts.push(`precision${of} ${percent(q.precision)}`);
+  if (q.recall !== undefined) parts.push(`recall ${percent(q.recall)}`);
+  if (q.f1 !== undefined) parts.push(`F1 ${fmtNumber(q.f1)}`);
+  if (q.rocAuc !== undefined) parts.push(`ROC AUC ${fmtNumber(q.rocAuc)}`);
+  return parts.join(', ');
+}
+
+/** The endpoint's alert rules and their states, firing first. */
+function alertsTable(alerts: readonly EndpointAlert[]): string {
+  const order = { firing: 0, pending: 1, resolved: 2, ok: 3 };
+  const sorted = [...alerts].sort((a, b) => order[a.status] - order[b.status] || a.rule.localeCompare(b.rule));
+  return (
+    'Alerts:\n' +
+    formatTable(
+      ['RULE', 'STATUS', 'VALUE', 'SEVERITY', 'SINCE'],
+      sorted.map((a) => [
+        a.rule,
+        a.status.toUpperCase(),
+        a.value === null ? '–' : fmtNumber(a.value),
+        a.severity,
+        a.since,
+      ]),
+    )
+  );
+}
 
 /** Each variant's traffic side by side (A/B, canary), with a shadow's agreement with the primary. */
 function variantTable(variants: readonly VariantMonitoring[]): string {

@@ -41,7 +41,17 @@ interface DotProps {
  * drifted (over the window or in a bucket) are drawn thick, with a red dot where they drifted. With many
  * features only the drifted ones and the few nearest their thresholds show, until "all".
  */
-export function DriftChart({ drift, of, until }: { drift: Drift; of: 'input' | 'output'; until: string }) {
+export function DriftChart({
+  drift,
+  of,
+  since,
+  until,
+}: {
+  drift: Drift;
+  of: 'input' | 'output';
+  since: string;
+  until: string;
+}) {
   const [showAll, setShowAll] = useState(false);
   const features = of === 'input' ? drift.features : drift.output;
   const buckets = drift.series.filter((bucket) => Object.keys(of === 'input' ? bucket.features : bucket.output).length);
@@ -71,8 +81,8 @@ export function DriftChart({ drift, of, until }: { drift: Drift; of: 'input' | '
     }
     return point;
   });
-  const first = Math.min(Date.parse(drift.series[0].at), Date.parse(until) - drift.bucketMs);
-  const axis = timeAxis(first, Date.parse(until));
+  // The window every monitoring chart on the page shares (a bucket may start before it).
+  const axis = timeAxis(Math.min(Date.parse(since), Date.parse(buckets[0].at)), Date.parse(until));
   const methodOf = new Map(features.map((f) => [f.feature, methodLabel(f.method)]));
   const bucketMinutes = drift.bucketMs / 60_000;
 
@@ -95,8 +105,8 @@ export function DriftChart({ drift, of, until }: { drift: Drift; of: 'input' | '
             <XAxis {...timeAxisProps(axis)} />
             <YAxis
               scale="log"
-              domain={['auto', 'auto']}
-              allowDataOverflow
+              // Room above and below the extreme points, so their dots are not cut by the frame.
+              domain={[(min: number) => min / 2, (max: number) => max * 2]}
               fontSize={12}
               width={64}
               tickFormatter={(v: number) => formatNumber(v)}

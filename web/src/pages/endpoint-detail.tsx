@@ -93,7 +93,12 @@ export function EndpointDetailPage({ name }: { name: string }) {
               </div>
               <DriftTable drift={data.monitoring.drift} of="input" />
               <h3>Over time</h3>
-              <DriftChart drift={data.monitoring.drift} of="input" until={data.monitoring.until} />
+              <DriftChart
+                drift={data.monitoring.drift}
+                of="input"
+                since={data.monitoring.since}
+                until={data.monitoring.until}
+              />
             </section>
 
             <section className="card">
@@ -105,7 +110,12 @@ export function EndpointDetailPage({ name }: { name: string }) {
               {data.monitoring.drift.output.length > 0 && (
                 <>
                   <h3>Over time</h3>
-                  <DriftChart drift={data.monitoring.drift} of="output" until={data.monitoring.until} />
+                  <DriftChart
+                    drift={data.monitoring.drift}
+                    of="output"
+                    since={data.monitoring.since}
+                    until={data.monitoring.until}
+                  />
                 </>
               )}
             </section>
