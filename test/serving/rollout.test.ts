@@ -103,13 +103,14 @@ describe('progressive rollout on the churn example', () => {
       V.slow,
       plan({ guardrails: { errorRate: { max: 0.05 }, p99Ms: { max: SLOW_MS / 2 }, minRequests: 20 } }),
     );
-    await traffic(slow, 120);
+    // 200 requests: the canary (25 %, drawn at random) gets its 20 with room to spare (at 120 it fell short about once in 100 runs).
+    await traffic(slow, 200);
     const slowTick = await tick(slow);
     expect(slowTick.decision).toMatchObject({ action: 'rollback' });
     expect(slowTick.decision.reason).toMatch(/p99 latency \d+(\.\d+)? ms > max 40 ms/);
 
     const broken = await start('broken', V.failing, plan());
-    await traffic(broken, 120);
+    await traffic(broken, 200);
     const brokenTick = await tick(broken);
     expect(brokenTick.decision.action).toBe('rollback');
     expect(brokenTick.report.checks.find((c) => c.name === 'errorRate')).toMatchObject({ value: 1, passed: false });
