@@ -10,6 +10,8 @@ export const churnProjectDir = join(packageRoot, 'examples', 'churn');
 export interface DemoServer {
   readonly url: string;
   readonly workspace: Workspace;
+  /** The workspace's KEEL_HOME, for the CLI. */
+  readonly home: string;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   return {
     url: server.url,
     workspace: ws,
+    home: ws.home,
     close: async () => {
       await server.close();
       await ws.dispose();
