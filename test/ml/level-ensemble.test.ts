@@ -78,7 +78,8 @@ const head = (X: Float64Matrix, rows: number): Float64Matrix => ({
 });
 
 /** Batch sizes around the 128-row block, and one row. */
-const BATCHES = [1, 7, 128, 129, 300];
+// From 512 rows a batch is walked eight blocks at a time over the threads (the last round partial).
+const BATCHES = [1, 7, 128, 129, 300, 511, 512, 1153, 2500];
 
 describe('batch prediction of tree ensembles matches the row-by-row walk exactly', () => {
   it('random forest classifier (three classes)', async () => {
@@ -87,7 +88,7 @@ describe('batch prediction of tree ensembles matches the row-by-row walk exactly
       train.X,
       train.classes,
     );
-    const test = data(300, 6, 2);
+    const test = data(2500, 6, 2);
     const expected = walkForest(model.forest, test.X).map((v) => v / model.forest.nTrees);
     for (const rows of BATCHES) {
       expect(Array.from(model.predictProba(head(test.X, rows)).data)).toEqual(
@@ -99,7 +100,7 @@ describe('batch prediction of tree ensembles matches the row-by-row walk exactly
   it('random forest regressor, with values that differ only after float32 rounding', async () => {
     const train = data(500, 4, 4);
     const model = await new RandomForestRegressor({ nEstimators: 15, seed: 5 }).fit(train.X, train.y);
-    const test = data(300, 4, 6);
+    const test = data(2500, 4, 6);
     // Values one float64 step away from thresholds: rounding to float32 decides their side.
     const forest = model.forest;
     for (let i = 0; i < 100; i++) {
@@ -114,7 +115,7 @@ describe('batch prediction of tree ensembles matches the row-by-row walk exactly
 
   it('gradient boosting, binary and multiclass, with missing values going the side each split learned', async () => {
     const train = data(800, 5, 7, true);
-    const test = data(300, 5, 8, true);
+    const test = data(2500, 5, 8, true);
     const binary = await new HistGradientBoostingClassifier({ maxIter: 30, seed: 1 }).fit(
       train.X,
       train.classes.map((c) => (c === 0 ? 0 : 1)),
@@ -135,7 +136,7 @@ describe('batch prediction of tree ensembles matches the row-by-row walk exactly
   it('gradient boosting regressor', async () => {
     const train = data(700, 5, 9, true);
     const model = await new HistGradientBoostingRegressor({ maxIter: 40, seed: 2 }).fit(train.X, train.y);
-    const test = data(300, 5, 10, true);
+    const test = data(2500, 5, 10, true);
     const expected = walkBoosting(model.trees, model.baseline, test.X);
     for (const rows of BATCHES) {
       expect(Array.from(model.predict(head(test.X, rows)))).toEqual(Array.from(expected.subarray(0, rows)));

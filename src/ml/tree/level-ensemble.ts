@@ -10,8 +10,11 @@ import {
   webAssembly,
   type Code,
   type FunctionSpec,
+  type WasmMemory,
   type WasmModule,
 } from '../wasm/assembler.js';
+import { availableParallelism } from 'node:os';
+import { kernelRunner, type KernelRunner } from '../wasm/threads.js';
 
 /**
  * Tree ensembles laid out for fast batch prediction, built once from a fitted ensemble (never
@@ -60,6 +63,16 @@ export interface EnsembleSource {
 
 /** Rows descended together: their block of X and their nodes stay in the first-level cache. */
 const BLOCK_ROWS = 128;
+/**
+ * Blocks with their own scratch (X, nodes, sums) in the memory: a large batch is walked several
+ * blocks at a time, spread over the threads. One block is all a single-threaded call uses.
+ */
+const SCRATCH_BLOCKS = 8;
+/**
+ * Rows from which a batch is split over threads: below it, handing blocks to another thread and
+ * waiting for it costs more than it saves (the hand-over is tens of µs; a row is 2–20 µs).
+ */
+const PARALLEL_MIN_ROWS = 512;
 const RECORD_BYTES = 16;
 const MISSING_LEFT_BIT = 0x80000000;
 
@@ -67,9 +80,21 @@ interface Layout {
   readonly roots: number;
   readonly depths: number;
   readonly values: number;
+  /** The first block's scratch; block b's is at `+ b ×` the matching `…Bytes`. */
   readonly block: number;
   readonly nodes: number;
   readonly sums: number;
+  readonly blockBytes: number;
+  readonly nodesBytes: number;
+  readonly sumsBytes: number;
+}
+
+/** The threads a large batch is spread over (the caller's included), shared by every ensemble. */
+let runner: KernelRunner | null = null;
+
+function threadRunner(): KernelRunner {
+  runner ??= kernelRunner(Math.min(availableParallelism(), SCRATCH_BLOCKS));
+  return runner;
 }
 
 export class LevelEnsemble {
@@ -77,9 +102,10 @@ export class LevelEnsemble {
     readonly nFeatures: number,
     private readonly source: Pick<EnsembleSource, 'treeCount' | 'nValues' | 'outputs' | 'float32'>,
     private readonly kernel: (...args: number[]) => void,
+    private readonly kernelName: string,
+    private readonly memory: WasmMemory,
     private readonly layout: Layout,
-    private readonly blockView: Float64Array,
-    private readonly sumsView: Float64Array,
+    private readonly numbers: Float64Array,
   ) {}
 
   static build(source: EnsembleSource): LevelEnsemble {
@@ -89,10 +115,13 @@ export class LevelEnsemble {
     const roots = nodeCount * RECORD_BYTES;
     const depths = roots + treeCount * 4;
     const values = align8(depths + treeCount * 4);
+    const blockBytes = BLOCK_ROWS * stride * 8;
+    const nodesBytes = BLOCK_ROWS * 4;
+    const sumsBytes = BLOCK_ROWS * width * 8;
     const block = values + nodeCount * nValues * 8;
-    const nodes = block + BLOCK_ROWS * stride * 8;
-    const sums = nodes + BLOCK_ROWS * 4;
-    const memory = sharedMemory(sums + BLOCK_ROWS * width * 8);
+    const nodes = block + SCRATCH_BLOCKS * blockBytes;
+    const sums = nodes + SCRATCH_BLOCKS * nodesBytes;
+    const memory = sharedMemory(sums + SCRATCH_BLOCKS * sumsBytes);
     if (!memory) throw new Error(`a tree ensemble of ${nodeCount} nodes is too large to predict with`);
     const words = new Int32Array(memory.buffer);
     const numbers = new Float64Array(memory.buffer);
@@ -134,16 +163,16 @@ export class LevelEnsemble {
     }
     if (next !== nodeCount) throw new Error(`level ensemble: ${next} slots for ${nodeCount} nodes`);
     const instance = new webAssembly.Instance(levelModule(), { env: { memory } });
+    // Without a node sending missing values left, the kernel skips that test.
+    const kernelName = anyMissingLeft ? 'addTreesWithMissing' : 'addTrees';
     return new LevelEnsemble(
       nFeatures,
       source,
-      // Without a node sending missing values left, the kernel skips that test.
-      (anyMissingLeft ? instance.exports.addTreesWithMissing : instance.exports.addTrees) as (
-        ...args: number[]
-      ) => void,
-      { roots, depths, values, block, nodes, sums },
-      new Float64Array(memory.buffer, block, BLOCK_ROWS * stride),
-      new Float64Array(memory.buffer, sums, BLOCK_ROWS * width),
+      instance.exports[kernelName] as (...args: number[]) => void,
+      kernelName,
+      memory,
+      { roots, depths, values, block, nodes, sums, blockBytes, nodesBytes, sumsBytes },
+      numbers,
     );
   }
 
@@ -153,26 +182,49 @@ export class LevelEnsemble {
    * reentrant, which a synchronous call on one thread never is.
    */
   addLeafValues(x: ArrayLike<number>, rows: number, out: Float64Array): void {
+    const threads = rows >= PARALLEL_MIN_ROWS ? threadRunner() : null;
+    const perRound = threads && threads.threads > 1 ? SCRATCH_BLOCKS : 1;
+    for (let start = 0; start < rows; start += perRound * BLOCK_ROWS) {
+      const calls: number[][] = [];
+      for (let b = 0; b < perRound && start + b * BLOCK_ROWS < rows; b++) {
+        const first = start + b * BLOCK_ROWS;
+        calls.push(this.fillBlock(b, x, first, Math.min(BLOCK_ROWS, rows - first), out));
+      }
+      if (calls.length === 1) this.kernel(...calls[0]);
+      else threads!.run(levelModule(), this.memory, this.kernelName, calls);
+      calls.forEach((_, b) =>
+        this.drainBlock(b, start + b * BLOCK_ROWS, Math.min(BLOCK_ROWS, rows - start - b * BLOCK_ROWS), out),
+      );
+    }
+  }
+
+  /** Copies rows [first, first + count) of x and their sums so far into scratch block b; the kernel's arguments for it. */
+  private fillBlock(b: number, x: ArrayLike<number>, first: number, count: number, out: Float64Array): number[] {
     const cols = this.nFeatures;
     const stride = cols + 1;
     const { treeCount, nValues, outputs, float32 } = this.source;
     const width = outputs * nValues;
-    const block = this.blockView;
-    const sums = this.sumsView;
-    const { roots, depths, values, block: blockAt, nodes, sums: sumsAt } = this.layout;
-    for (let start = 0; start < rows; start += BLOCK_ROWS) {
-      const count = Math.min(BLOCK_ROWS, rows - start);
-      for (let i = 0; i < count; i++) {
-        const from = (start + i) * cols;
-        const to = i * stride;
-        if (float32) for (let j = 0; j < cols; j++) block[to + j] = Math.fround(x[from + j]);
-        else for (let j = 0; j < cols; j++) block[to + j] = x[from + j];
-        block[to + cols] = 0;
-      }
-      sums.set(out.subarray(start * width, (start + count) * width));
-      this.kernel(roots, depths, treeCount, blockAt, stride * 8, count, nodes, values, nValues, outputs, sumsAt);
-      out.set(sums.subarray(0, count * width), start * width);
+    const { roots, depths, values } = this.layout;
+    const blockAt = this.layout.block + b * this.layout.blockBytes;
+    const sumsAt = this.layout.sums + b * this.layout.sumsBytes;
+    const block = this.numbers.subarray(blockAt / 8, blockAt / 8 + count * stride);
+    for (let i = 0; i < count; i++) {
+      const from = (first + i) * cols;
+      const to = i * stride;
+      if (float32) for (let j = 0; j < cols; j++) block[to + j] = Math.fround(x[from + j]);
+      else for (let j = 0; j < cols; j++) block[to + j] = x[from + j];
+      block[to + cols] = 0;
     }
+    this.numbers.set(out.subarray(first * width, (first + count) * width), sumsAt / 8);
+    const nodesAt = this.layout.nodes + b * this.layout.nodesBytes;
+    return [roots, depths, treeCount, blockAt, stride * 8, count, nodesAt, values, nValues, outputs, sumsAt];
+  }
+
+  /** Copies scratch block b's sums back to rows [first, first + count) of out. */
+  private drainBlock(b: number, first: number, count: number, out: Float64Array): void {
+    const width = this.source.outputs * this.source.nValues;
+    const sumsAt = this.layout.sums / 8 + (b * this.layout.sumsBytes) / 8;
+    out.set(this.numbers.subarray(sumsAt, sumsAt + count * width), first * width);
   }
 }
 
