@@ -33,12 +33,15 @@ export function encodeRecords(records: readonly object[]): EncodedRecords {
       shapeOf[r] = last;
       continue;
     }
-    values.length = mark;
-    let found = shapes.findIndex((shape, i) => i !== last && pushLeaves(record, shape, values));
-    if (found < 0) {
+    // Every attempt starts from the record's first value: a shape that fails partway pushed some.
+    const fits = (shape: Shape): boolean => {
       values.length = mark;
+      return pushLeaves(record, shape, values);
+    };
+    let found = shapes.findIndex((shape, i) => i !== last && fits(shape));
+    if (found < 0) {
       found = shapes.push(shapeOfValue(record)) - 1;
-      pushLeaves(record, shapes[found], values);
+      fits(shapes[found]);
     }
     shapeOf[r] = last = found;
   }

@@ -47,6 +47,19 @@ describe('record codec (the prediction log on its way to the writer thread)', ()
     expect(encoded.shapeOf[5]).toBe(encoded.shapeOf[0]);
   });
 
+  it('tries each known shape from a clean slate: a shape that fails partway leaves no values behind', () => {
+    // Three shapes sharing their first key; the last record's shape is the second, so the first
+    // is tried (and fails after pushing `id`) before the second matches.
+    const records: object[] = [
+      { id: 'a', value: 1 },
+      { id: 'b', label: 'No' },
+      { id: 'c', score: 0.5 },
+      { id: 'd', label: 'Yes' },
+    ];
+    expect(roundTrip(records)).toEqual(records);
+    expect(encodeRecords(records).values).toEqual(['a', 1, 'b', 'No', 'c', 0.5, 'd', 'Yes']);
+  });
+
   it('keeps values that are not plain objects as they are (dates, arrays, objects with a prototype)', () => {
     class Point {
       constructor(readonly x: number) {}
