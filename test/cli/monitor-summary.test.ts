@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAlertRules } from '../../src/monitoring/index.js';
-import { startDemoServer, type DemoServer } from '../helpers/demo-server.js';
+import { MONITORING_DEMO, startDemoServer, type DemoServer } from '../helpers/demo-server.js';
 import { keel } from '../helpers/keel-cli.js';
 
 /**
@@ -11,15 +10,7 @@ describe('keel monitor ENDPOINT', () => {
   let server: DemoServer;
 
   beforeAll(async () => {
-    server = await startDemoServer({
-      predictions: 40,
-      feedback: 40,
-      shifted: 300,
-      alerts: parseAlertRules([
-        { name: 'input-drift', metric: 'drift_share', condition: { op: '>', value: 0 }, window: '1h', for: '0s' },
-        { name: 'slow', metric: 'latency_p99_ms', condition: { op: '>', value: 60_000 }, window: '1h', for: '0s' },
-      ]),
-    });
+    server = await startDemoServer(MONITORING_DEMO);
   }, 300_000);
 
   afterAll(async () => {

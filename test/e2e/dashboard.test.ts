@@ -2,8 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAlertRules } from '../../src/monitoring/index.js';
-import { startDemoServer } from '../helpers/demo-server.js';
+import { MONITORING_DEMO, startDemoServer } from '../helpers/demo-server.js';
 import { launchBrowser } from './browser.js';
 
 /**
@@ -16,16 +15,8 @@ describe('dashboard', () => {
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([
-      startDemoServer({
-        predictions: 40,
-        feedback: 40,
-        // The endpoint page's monitoring has something to show: a shift on two features, and an alert on it.
-        shifted: 300,
-        alerts: parseAlertRules([
-          { name: 'input-drift', metric: 'drift_share', condition: { op: '>', value: 0 }, window: '1h', for: '0s' },
-          { name: 'slow', metric: 'latency_p99_ms', condition: { op: '>', value: 60_000 }, window: '1h', for: '0s' },
-        ]),
-      }),
+      // The endpoint page's monitoring has something to show: a shift on two features, and an alert on it.
+      startDemoServer(MONITORING_DEMO),
       launchBrowser(),
     ]);
   });

@@ -3,6 +3,7 @@ import { loadProject, packageRoot, rowAt } from '../../src/core/index.js';
 import { runProject } from '../../src/pipelines/index.js';
 import { startServer, type StartServerOptions, type Workspace } from '../../src/server/index.js';
 import { readTable } from '../../src/data/index.js';
+import { parseAlertRules } from '../../src/monitoring/index.js';
 import { tempWorkspace } from './workspace.js';
 
 export const churnProjectDir = join(packageRoot, 'examples', 'churn');
@@ -28,6 +29,22 @@ export interface DemoServerOptions {
   /** Alert rules for the server; they are evaluated once after the traffic (default none). */
   readonly alerts?: NonNullable<StartServerOptions['alerts']>['rules'];
 }
+
+/**
+ * A demo whose monitoring has something to show: 40 predictions with their true labels as
+ * feedback, then 300 rows shifted on two features (`MonthlyCharges`, `Contract`), and two alert
+ * rules over the last hour — `input-drift` (any feature drifted), which fires, and `slow` (p99
+ * over a minute), which stays ok.
+ */
+export const MONITORING_DEMO: DemoServerOptions = {
+  predictions: 40,
+  feedback: 40,
+  shifted: 300,
+  alerts: parseAlertRules([
+    { name: 'input-drift', metric: 'drift_share', condition: { op: '>', value: 0 }, window: '1h', for: '0s' },
+    { name: 'slow', metric: 'latency_p99_ms', condition: { op: '>', value: 60_000 }, window: '1h', for: '0s' },
+  ]),
+};
 
 /**
  * The demo as a test fixture: runs the churn project into a temp workspace, starts the real
