@@ -10,7 +10,7 @@ import {
   ks2samp,
   mergeCounts,
   outputReference,
-  outputValues,
+  outputField,
   predictionDrift,
   psi,
   wassersteinDistance,
@@ -295,10 +295,11 @@ describe('output drift', () => {
     });
     expect(reference.features.map((f) => f.name)).toEqual(['probability:Yes', 'label']);
     const sketches = reference.features.map((f) => new DriftSketch(f));
+    const readers = reference.features.map((f) => outputField(f.name));
     for (let i = 0; i < 500; i++) {
       const p = Math.min(1, random() * 0.5 + 0.5); // the model now says "Yes" far more often
-      const values = outputValues({ label: p > 0.5 ? 'Yes' : 'No', probabilities: { No: 1 - p, Yes: p } });
-      sketches.forEach((s, k) => s.add(values[reference.features[k].name]));
+      const output = { label: p > 0.5 ? 'Yes' : 'No', probabilities: { No: 1 - p, Yes: p } };
+      sketches.forEach((s, k) => s.add(readers[k](output)));
     }
     const result = driftOfSketches(
       reference,

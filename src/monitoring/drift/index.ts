@@ -34,7 +34,6 @@ export {
   outputProbability,
   outputReference,
   outputTable,
-  outputValues,
   type ModelOutputs,
 } from './output.js';
 export { ks2samp, ks2sampSorted, ksPValue, type KsResult } from './stats/ks.js';

@@ -60,7 +60,8 @@ export function followedClasses(classes: readonly string[], positiveClass?: stri
 
 /**
  * Reads one output drift feature (`value`, `label` or `probability:<class>`) off a served
- * prediction: `outputValues(p)[name]` without building the record, for the serving path.
+ * prediction (`{ label?, probabilities?, value? }`), for `DriftSketch.add` on the output
+ * reference's features: undefined when the prediction has no such value.
  */
 export function outputField(name: string): (output: Readonly<Record<string, unknown>>) => unknown {
   if (name === OUTPUT_VALUE) return (output) => (typeof output.value === 'number' ? output.value : undefined);
@@ -76,21 +77,4 @@ export function outputField(name: string): (output: Readonly<Record<string, unkn
       ? (probabilities as Record<string, unknown>)[cls]
       : undefined;
   };
-}
-
-/**
- * One served prediction (`{ label?, probabilities?, value? }`) as drift feature values, for
- * `DriftSketch.add` on the output reference's features.
- */
-export function outputValues(output: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  if (typeof output.value === 'number') values[OUTPUT_VALUE] = output.value;
-  if (output.label !== undefined && output.label !== null) values[OUTPUT_LABEL] = String(output.label);
-  const probabilities = output.probabilities;
-  if (probabilities && typeof probabilities === 'object') {
-    for (const [cls, p] of Object.entries(probabilities as Record<string, unknown>)) {
-      values[outputProbability(cls)] = p;
-    }
-  }
-  return values;
 }
