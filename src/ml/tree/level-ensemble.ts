@@ -185,16 +185,14 @@ export class LevelEnsemble {
     const threads = rows >= PARALLEL_MIN_ROWS ? threadRunner() : null;
     const perRound = threads && threads.threads > 1 ? SCRATCH_BLOCKS : 1;
     for (let start = 0; start < rows; start += perRound * BLOCK_ROWS) {
-      const calls: number[][] = [];
-      for (let b = 0; b < perRound && start + b * BLOCK_ROWS < rows; b++) {
-        const first = start + b * BLOCK_ROWS;
-        calls.push(this.fillBlock(b, x, first, Math.min(BLOCK_ROWS, rows - first), out));
+      const blocks: { first: number; count: number }[] = [];
+      for (let first = start; blocks.length < perRound && first < rows; first += BLOCK_ROWS) {
+        blocks.push({ first, count: Math.min(BLOCK_ROWS, rows - first) });
       }
+      const calls = blocks.map(({ first, count }, b) => this.fillBlock(b, x, first, count, out));
       if (calls.length === 1) this.kernel(...calls[0]);
       else threads!.run(levelModule(), this.memory, this.kernelName, calls);
-      calls.forEach((_, b) =>
-        this.drainBlock(b, start + b * BLOCK_ROWS, Math.min(BLOCK_ROWS, rows - start - b * BLOCK_ROWS), out),
-      );
+      blocks.forEach(({ first, count }, b) => this.drainBlock(b, first, count, out));
     }
   }
 
