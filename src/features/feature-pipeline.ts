@@ -29,12 +29,12 @@ import {
   jsonOneOf,
   jsonString,
   jsonStrings,
-  type FeatureRecord,
   type FeatureTarget,
   type Transform,
   type TransformInput,
   type TransformJSON,
 } from './transform.js';
+import { asIs, recordReader, type RecordReader } from './record-reader.js';
 
 /** A column computed per row from an expression over raw (and earlier derived) columns. */
 export interface DerivedColumnSpec {
@@ -131,6 +131,13 @@ interface Step {
 /** How a pipeline reads a raw input column: as numbers, or as text (numeric codes → decimal text). */
 type InputKind = 'number' | 'string';
 
+/** The readers `transformRowInto` builds its records with: the raw inputs, and each step's columns. */
+interface RowPlan {
+  readonly state: Fitted;
+  readonly readInputs: RecordReader;
+  readonly readStep: readonly RecordReader[];
+}
+
 interface Fitted {
   readonly inputs: readonly SignatureColumn[];
   readonly kinds: ReadonlyMap<string, InputKind>;
@@ -161,6 +168,7 @@ export class FeaturePipeline {
   private derived: readonly DerivedColumn[];
   private steps: readonly Step[];
   private state: Fitted | null = null;
+  private plan: RowPlan | null = null;
 
   constructor(spec: FeaturePipelineSpec | FeaturePipelineConfig, options: FeaturePipelineOptions = {}) {
     const path = options.path ?? 'features';
@@ -328,19 +336,26 @@ export class FeaturePipeline {
 
   /** The serving path: one raw request row (field → value) to one feature vector. */
   transformRow(row: Row): Float64Array {
-    const { featureNames, outputs, inputs, kinds, expressions } = this.fitted();
-    const record: FeatureRecord = {};
-    for (const { name } of inputs)
-      record[name] = kinds.get(name) === 'string' ? categoryField(row, name) : numberField(row, name);
-    this.derived.forEach((d, k) => {
-      record[d.name] = expressions[k].evaluateRecord(record);
-    });
-    const out = new Float64Array(featureNames.length);
-    let j = 0;
+    const out = new Float64Array(this.fitted().featureNames.length);
+    this.transformRowInto(row, out, 0);
+    return out;
+  }
+
+  /**
+   * `transformRow` written into `out` from `offset` (a batch's matrix row, so no vector is
+   * allocated per row). The records it passes between steps come from readers generated once
+   * per fitted state (record-reader.ts).
+   */
+  transformRowInto(row: Row, out: Float64Array, offset: number): void {
+    const state = this.fitted();
+    const { outputs, expressions } = state;
+    const plan = this.rowPlan(state);
+    const record = plan.readInputs(row);
+    for (let k = 0; k < this.derived.length; k++) record[this.derived[k].name] = expressions[k].evaluateRecord(record);
+    let j = offset;
     for (let s = 0; s < this.steps.length; s++) {
-      const { columns, transforms } = this.steps[s];
-      let current: FeatureRecord = {};
-      for (const name of columns) current[name] = record[name];
+      const { transforms } = this.steps[s];
+      let current = plan.readStep[s](record);
       const last = transforms.length - 1;
       for (let t = 0; t < last; t++) current = transforms[t].transformRecord(current);
       if (last >= 0 && transforms[last].transformRecordInto) {
@@ -352,7 +367,6 @@ export class FeaturePipeline {
       // Every step ends in numeric columns (checked at fit).
       for (const name of outputs[s]) out[j++] = current[name] as number;
     }
-    return out;
   }
 
   /** Names of the matrix columns, e.g. `tenure`, `Contract=Month-to-month`, `dteday.hour`. */
@@ -447,6 +461,24 @@ export class FeaturePipeline {
     });
     pipeline.state = { inputs: stored.inputs, kinds, expressions, featureNames: stored.featureNames, outputs };
     return pipeline;
+  }
+
+  /** The record readers of the row path, made once per fitted state. */
+  private rowPlan(state: Fitted): RowPlan {
+    if (this.plan?.state === state) return this.plan;
+    const { inputs, kinds } = state;
+    const readInputs = recordReader(
+      inputs.map((c) => c.name),
+      inputs.map((c) => (kinds.get(c.name) === 'string' ? categoryField : numberField)),
+    );
+    const readStep = this.steps.map((step) =>
+      recordReader(
+        step.columns,
+        step.columns.map(() => asIs),
+      ),
+    );
+    this.plan = { state, readInputs, readStep };
+    return this.plan;
   }
 
   private fitted(): Fitted {
@@ -620,8 +652,7 @@ function fittedNames(transform: Transform, which: 'inputNames' | 'outputNames', 
 }
 
 /** A request field as a number, as a Table would hold it: missing → NaN, booleans → 1/0. */
-function numberField(row: Row, name: string): number {
-  const value = row[name];
+function numberField(value: unknown, name: string): number {
   if (value === null || value === undefined) return NaN;
   if (typeof value === 'number') return value;
   if (typeof value === 'boolean') return value ? 1 : 0;
@@ -631,8 +662,7 @@ function numberField(row: Row, name: string): number {
 }
 
 /** A request field as text, as `inputView` reads a Table column (booleans are 1/0 there). */
-function categoryField(row: Row, name: string): string | null {
-  const value = row[name];
+function categoryField(value: unknown, name: string): string | null {
   if (value === null || value === undefined || typeof value === 'string') return value ?? null;
   if (typeof value === 'number') return categoryOf(value);
   if (typeof value === 'boolean') return value ? '1' : '0';

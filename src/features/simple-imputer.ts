@@ -15,12 +15,14 @@ import {
   jsonString,
   jsonStrings,
   notFitted,
-  recordNumber,
+  numberValue,
   type FeatureRecord,
+  type FeatureValue,
   type Transform,
   type TransformInput,
   type TransformJSON,
 } from './transform.js';
+import { recordReader, type FieldReader, type RecordReader } from './record-reader.js';
 
 export type ImputeStrategy = 'mean' | 'median' | 'most_frequent' | 'constant';
 
@@ -73,6 +75,7 @@ export class SimpleImputer implements Transform {
   readonly type = 'SimpleImputer';
   readonly params: Resolved<SimpleImputerParams>;
   private state: ImputerState | null = null;
+  private reader: { readonly state: ImputerState; readonly read: RecordReader } | null = null;
 
   constructor(params: SimpleImputerParams = {}) {
     this.params = resolveTransformParams(this.type, specs, params);
@@ -125,17 +128,30 @@ export class SimpleImputer implements Transform {
   }
 
   transformRecord(record: Readonly<FeatureRecord>): FeatureRecord {
-    const { columns, indicators } = this.fitted();
-    const out: FeatureRecord = {};
-    for (const state of columns) {
-      if (state.kind === 'number') out[state.name] = fillNumber(recordNumber(record, state.name), state.fill);
-      else out[state.name] = fillText(recordText(record, state.name), state.fill);
+    return this.recordReader()(record);
+  }
+
+  /** `transformRecord` as one generated reader (record-reader.ts), made once per fitted state. */
+  private recordReader(): RecordReader {
+    const state = this.fitted();
+    if (this.reader?.state === state) return this.reader.read;
+    const { columns, indicators } = state;
+    const readers: FieldReader[] = columns.map((c) => {
+      if (c.kind === 'number') return (value, key) => fillNumber(numberValue(value, key), c.fill);
+      return (value, key) => fillText(textValue(value, key), c.fill);
+    });
+    for (let i = 0; i < indicators.length; i++) {
+      readers.push((value) => {
+        const v = (value ?? null) as FeatureValue;
+        return typeof v === 'number' ? missingNumber(v) : missingText(v);
+      });
     }
-    for (const name of indicators) {
-      const value = record[name] ?? null;
-      out[indicatorName(name)] = typeof value === 'number' ? missingNumber(value) : missingText(value);
-    }
-    return out;
+    const read = recordReader([...columns.map((c) => c.name), ...indicators.map(indicatorName)], readers, [
+      ...columns.map((c) => c.name),
+      ...indicators,
+    ]);
+    this.reader = { state, read };
+    return read;
   }
 
   inputNames(): string[] {
@@ -215,10 +231,9 @@ export class SimpleImputer implements Transform {
   }
 }
 
-function recordText(record: Readonly<FeatureRecord>, name: string): string | null {
-  const value = record[name] ?? null;
+function textValue(value: unknown, name: string): string | null {
   if (typeof value === 'number') throw kindChanged(name, 'text');
-  return value;
+  return (value ?? null) as string | null;
 }
 
 function mean(values: Float64Array): number {

@@ -87,7 +87,11 @@ export function noValues(type: string, name: string): KeelError {
 
 /** A record's value as a number: missing (null/absent) is NaN; text is an error naming the field. */
 export function recordNumber(record: Readonly<FeatureRecord>, name: string): number {
-  const value = record[name];
+  return numberValue(record[name], name);
+}
+
+/** `recordNumber` of a value already read from field `name`. */
+export function numberValue(value: unknown, name: string): number {
   if (value === null || value === undefined) return NaN;
   if (typeof value === 'number') return value;
   throw new KeelError('invalid_argument', `field "${name}": expected a number, got ${JSON.stringify(value)}`, {

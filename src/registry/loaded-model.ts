@@ -19,11 +19,16 @@ export interface ServableModel {
   predict(rows: readonly Row[]): Prediction[] | Promise<Prediction[]>;
 }
 
+/** Largest feature matrix (values) `LoadedModel.predict` writes into its reused buffer: 512 KiB. */
+const SCRATCH_VALUES = 1 << 16;
+
 /**
  * A package made ready to predict: the feature pipeline and the estimator rebuilt from their
  * fitted state once, then reused for every request. It never refits.
  */
 export class LoadedModel implements ServableModel {
+  private scratch = new Float64Array(0);
+
   private constructor(
     readonly signature: ModelSignature,
     private readonly features: FeaturePipeline,
@@ -43,9 +48,21 @@ export class LoadedModel implements ServableModel {
   /** Rows must already be checked against the signature (see `validateRows` in data). */
   predict(rows: readonly Row[]): Prediction[] {
     const width = this.features.featureNames.length;
-    const data = new Float64Array(rows.length * width);
-    for (let i = 0; i < rows.length; i++) data.set(this.features.transformRow(rows[i]), i * width);
+    const data = this.matrixData(rows.length * width);
+    for (let i = 0; i < rows.length; i++) this.features.transformRowInto(rows[i], data, i * width);
     return this.predictMatrix({ rows: rows.length, cols: width, data });
+  }
+
+  /**
+   * The feature matrix of one `predict` call. Up to SCRATCH_VALUES it is a view of one buffer kept
+   * for the next call — `predict` is synchronous and estimators keep nothing of their input — as
+   * a Float64Array of more than 64 bytes lives outside the JS heap, and allocating one per
+   * request cost more than transforming the row into it.
+   */
+  private matrixData(size: number): Float64Array {
+    if (size > SCRATCH_VALUES) return new Float64Array(size);
+    if (this.scratch.length < size) this.scratch = new Float64Array(Math.max(size, 2 * this.scratch.length));
+    return this.scratch.subarray(0, size);
   }
 
   predictMatrix(matrix: DenseMatrix): Prediction[] {

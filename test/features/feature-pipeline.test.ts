@@ -79,6 +79,18 @@ describe('FeaturePipeline on the churn data', () => {
     expect(compared).toBe(7043 * 19);
   });
 
+  test('transformRowInto writes the same vectors into one matrix, each at its offset, touching nothing else', () => {
+    const matrix = pipeline.transform(churn);
+    const width = matrix.cols;
+    const out = new Float64Array((churn.rows + 2) * width).fill(-7);
+    for (let i = 0; i < churn.rows; i++) pipeline.transformRowInto(rowAt(churn, i), out, (i + 1) * width);
+    expect(out.subarray(0, width).every((x) => x === -7)).toBe(true);
+    expect(out.subarray((churn.rows + 1) * width).every((x) => x === -7)).toBe(true);
+    expect(Buffer.from(out.buffer, width * 8, churn.rows * width * 8).equals(Buffer.from(matrix.data.buffer))).toBe(
+      true,
+    );
+  });
+
   test('a JSON round trip gives identical output, without refitting', () => {
     const restored = FeaturePipeline.fromJSON(JSON.parse(JSON.stringify(pipeline.toJSON())));
     expect(restored.featureNames).toEqual(pipeline.featureNames);

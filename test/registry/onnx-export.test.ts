@@ -245,6 +245,31 @@ describe('the churn model exported to ONNX predicts what Keel predicts', () => {
   });
 });
 
+describe('LoadedModel.predict', () => {
+  test('row by row, in batches and over its reused feature buffer it gives the same answers', async () => {
+    const built = await build(
+      binary,
+      'random_forest',
+      { nEstimators: 10, maxDepth: 6, seed: 3 },
+      'Churn',
+      'binary_classification',
+    );
+    const model = LoadedModel.fromPackage(built.pkg);
+    const width = FeaturePipeline.fromJSON(built.pkg.features).featureNames.length;
+    // A batch past the reused buffer's 65,536 values gets a matrix of its own.
+    const many = Array.from({ length: Math.ceil(70_000 / width) }, (_, i) => built.rows[i % built.rows.length]);
+    const big = model.predict(many);
+    const first = model.predict(built.rows.slice(0, 50));
+    const singles = built.rows.slice(0, 50).map((row) => model.predict([row])[0]);
+    expect(singles).toEqual(first);
+    expect(big.slice(0, 50)).toEqual(first);
+    // Answers already returned are not rewritten by later calls.
+    const copy = structuredClone(first);
+    model.predict(built.rows.slice(50, 100));
+    expect(first).toEqual(copy);
+  });
+});
+
 describe('a pipeline with every exportable transform', () => {
   test.each([
     ['logistic regression', 'logistic_regression', { maxIter: 300 }, 1e-12],
