@@ -133,6 +133,25 @@ describe('batch prediction of tree ensembles matches the row-by-row walk exactly
     }
   });
 
+  it('gradient boosting trained with missing values, on rows with none in some rounds and some in others', async () => {
+    const train = data(800, 5, 7, true);
+    const model = await new HistGradientBoostingClassifier({ maxIter: 30, seed: 1 }).fit(
+      train.X,
+      train.classes.map((c) => (c === 0 ? 0 : 1)),
+    );
+    expect(Array.from(model.trees.missingGoToLeft)).toContain(1);
+    // The first 1,300 rows hold no missing value (a round of 1,024 and part of the next); the rest do.
+    const test = data(2500, 5, 8, false);
+    const holes = data(2500, 5, 8, true);
+    test.X.data.set(holes.X.data.subarray(1300 * 5), 1300 * 5);
+    const expected = walkBoosting(model.trees, model.baseline, test.X);
+    for (const rows of [...BATCHES, 1300]) {
+      expect(Array.from(model.decisionFunction(head(test.X, rows)).data)).toEqual(
+        Array.from(expected.subarray(0, rows)),
+      );
+    }
+  });
+
   it('gradient boosting regressor', async () => {
     const train = data(700, 5, 9, true);
     const model = await new HistGradientBoostingRegressor({ maxIter: 40, seed: 2 }).fit(train.X, train.y);

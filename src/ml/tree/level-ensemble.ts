@@ -10,6 +10,7 @@ import {
   webAssembly,
   type Code,
   type FunctionSpec,
+  type WasmInstance,
   type WasmMemory,
   type WasmModule,
 } from '../wasm/assembler.js';
@@ -98,11 +99,15 @@ function threadRunner(): KernelRunner {
 }
 
 export class LevelEnsemble {
+  /** Whether the rows copied into the scratch blocks of the current round hold a missing value (NaN). */
+  private roundHasMissing = false;
+
   private constructor(
     readonly nFeatures: number,
     private readonly source: Pick<EnsembleSource, 'treeCount' | 'nValues' | 'outputs' | 'float32'>,
-    private readonly kernel: (...args: number[]) => void,
-    private readonly kernelName: string,
+    private readonly instance: WasmInstance,
+    /** Whether some node sends missing values left (its feature word has MISSING_LEFT_BIT). */
+    private readonly anyMissingLeft: boolean,
     private readonly memory: WasmMemory,
     private readonly layout: Layout,
     private readonly numbers: Float64Array,
@@ -163,13 +168,11 @@ export class LevelEnsemble {
     }
     if (next !== nodeCount) throw new Error(`level ensemble: ${next} slots for ${nodeCount} nodes`);
     const instance = new webAssembly.Instance(levelModule(), { env: { memory } });
-    // Without a node sending missing values left, the kernel skips that test.
-    const kernelName = anyMissingLeft ? 'addTreesWithMissing' : 'addTrees';
     return new LevelEnsemble(
       nFeatures,
       source,
-      instance.exports[kernelName] as (...args: number[]) => void,
-      kernelName,
+      instance,
+      anyMissingLeft,
       memory,
       { roots, depths, values, block, nodes, sums, blockBytes, nodesBytes, sumsBytes },
       numbers,
@@ -189,9 +192,11 @@ export class LevelEnsemble {
       for (let first = start; blocks.length < perRound && first < rows; first += BLOCK_ROWS) {
         blocks.push({ first, count: Math.min(BLOCK_ROWS, rows - first) });
       }
+      this.roundHasMissing = false;
       const calls = blocks.map(({ first, count }, b) => this.fillBlock(b, x, first, count, out));
-      if (calls.length === 1) this.kernel(...calls[0]);
-      else threads!.run(levelModule(), this.memory, this.kernelName, calls);
+      const kernel = KERNELS[this.anyMissingLeft ? (this.roundHasMissing ? 'missing' : 'masked') : 'plain'];
+      if (calls.length === 1) (this.instance.exports[kernel] as (...args: number[]) => void)(...calls[0]);
+      else threads!.run(levelModule(), this.memory, kernel, calls);
       blocks.forEach(({ first, count }, b) => this.drainBlock(b, first, count, out));
     }
   }
@@ -206,13 +211,18 @@ export class LevelEnsemble {
     const blockAt = this.layout.block + b * this.layout.blockBytes;
     const sumsAt = this.layout.sums + b * this.layout.sumsBytes;
     const block = this.numbers.subarray(blockAt / 8, blockAt / 8 + count * stride);
+    let missing = false;
     for (let i = 0; i < count; i++) {
       const from = (first + i) * cols;
       const to = i * stride;
-      if (float32) for (let j = 0; j < cols; j++) block[to + j] = Math.fround(x[from + j]);
-      else for (let j = 0; j < cols; j++) block[to + j] = x[from + j];
+      for (let j = 0; j < cols; j++) {
+        const value = x[from + j];
+        missing ||= value !== value;
+        block[to + j] = float32 ? Math.fround(value) : value;
+      }
       block[to + cols] = 0;
     }
+    this.roundHasMissing ||= missing;
     this.numbers.set(out.subarray(first * width, (first + count) * width), sumsAt / 8);
     const nodesAt = this.layout.nodes + b * this.layout.nodesBytes;
     return [roots, depths, treeCount, blockAt, stride * 8, count, nodesAt, values, nValues, outputs, sumsAt];
@@ -239,11 +249,26 @@ const floatLe = (a: Code, b: Code): Code => cat(a, b, [0x65]);
 const floatNe = (a: Code, b: Code): Code => cat(a, b, [0x62]);
 
 /**
+ * How a kernel reads a node's feature word: `plain` when no node has the missing-left bit;
+ * `masked` when some do but the rows hold no missing value, so the NaN test can never succeed
+ * and is left out (about a fifth of a step's instructions); `missing` otherwise.
+ */
+type KernelMode = 'plain' | 'masked' | 'missing';
+
+const KERNELS: Readonly<Record<KernelMode, string>> = {
+  plain: 'addTrees',
+  masked: 'addTreesMasked',
+  missing: 'addTreesWithMissing',
+};
+
+/**
  * addTrees(roots, depths, trees, block, strideBytes, rows, nodes, values, nValues, outputs,
  * sums): for each tree t in order, walks the block's rows down to their leaves (into nodes[i])
  * and adds each leaf's nValues values to sums[i][t % outputs][…] (all addresses in bytes).
  */
-function addTrees(name: string, missing: boolean): FunctionSpec {
+function addTrees(name: string, mode: KernelMode): FunctionSpec {
+  const masked = mode !== 'plain';
+  const missing = mode === 'missing';
   // Params: roots 0, depths 1, trees 2, block 3, stride 4, rows 5, nodes 6, values 7, nValues 8,
   // outputs 9, sums 10. Locals: t 11, d 12, i 13, row 14, record 15, word 16, depth 17, v 18,
   // at 19, x 20 (f64), from 21, to 22, rowBytes 23, column 24 (byte offset of tree t's outputs in a row).
@@ -255,7 +280,7 @@ function addTrees(name: string, missing: boolean): FunctionSpec {
     set(19, int.add(get(6), int.shl(get(13), k(2)))),
     set(15, int.shl(int.load(get(19)), k(4))),
     set(16, int.load(get(15))),
-    set(20, float.load(int.add(get(14), int.shl(missing ? int.and(get(16), k(0x7fffffff)) : get(16), k(3))))),
+    set(20, float.load(int.add(get(14), int.shl(masked ? int.and(get(16), k(0x7fffffff)) : get(16), k(3))))),
     int.store(
       get(19),
       subtract(
@@ -322,7 +347,7 @@ let compiled: WasmModule | null = null;
 
 function levelModule(): WasmModule {
   compiled ??= new webAssembly.Module(
-    assembleModule([addTrees('addTrees', false), addTrees('addTreesWithMissing', true)]),
+    assembleModule((Object.keys(KERNELS) as KernelMode[]).map((mode) => addTrees(KERNELS[mode], mode))),
   );
   return compiled;
 }
