@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kysely, Migrator } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openMetadataStore } from '../../src/store/index.js';
 import { postgresBackend, sqliteBackend, type SqlBackend } from '../../src/store/sql/dialects.js';
-import { keelMigrations } from '../../src/store/sql/migrations.js';
+import { storeBefore } from './migrate-before.js';
 import { dropPostgresSchema, postgresUrl, requirePostgres } from './postgres.js';
 
 /**
@@ -15,19 +14,7 @@ import { dropPostgresSchema, postgresUrl, requirePostgres } from './postgres.js'
  * request log reads as before.
  */
 async function createStoreBeforeMetricWindows(backend: SqlBackend): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration's database is untyped, as in Kysely
-  const db = new Kysely<any>({ dialect: backend.dialect });
-  try {
-    const earlier = Object.fromEntries(
-      Object.entries(keelMigrations(backend.capabilities)).filter(([name]) => name < '0007'),
-    );
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => earlier },
-      migrationTableSchema: backend.schema,
-    });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+  await storeBefore(backend, '0007', async (db) => {
     await db
       .insertInto('requests')
       .values({
@@ -39,9 +26,7 @@ async function createStoreBeforeMetricWindows(backend: SqlBackend): Promise<void
         at: '2026-01-01T00:00:00.000Z',
       })
       .execute();
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 async function expectUpgraded(url: string): Promise<void> {
