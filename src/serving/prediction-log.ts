@@ -21,6 +21,8 @@ export class PredictionLog {
   private predictions: PredictionRecord[] = [];
   private requests: RequestRecord[] = [];
   private flushing: Promise<void> | null = null;
+  /** The write that starts when `flushing` ends, shared by every flush called meanwhile. */
+  private queued: Promise<void> | null = null;
   /** Records taken by the write in progress. */
   private writing = 0;
   private readonly timer: NodeJS.Timeout;
@@ -51,12 +53,20 @@ export class PredictionLog {
   }
 
   /**
-   * Writes what is buffered; concurrent calls share one write. A write already in progress
-   * holds only the records taken when it started, so later ones wait for it and go in the next.
+   * Writes what is buffered. A write already in progress holds only the records taken when it
+   * started, so a call made during it gets the one write queued behind it, which takes
+   * everything buffered by then: however many calls arrive meanwhile (every record added past
+   * `maxBatch` makes one), they share that promise rather than each waiting and waking on its own.
    */
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (this.pending === 0) return;
+  flush(): Promise<void> {
+    if (this.flushing) {
+      this.queued ??= this.flushing.then(() => {
+        this.queued = null;
+        return this.flush();
+      });
+      return this.queued;
+    }
+    if (this.pending === 0) return Promise.resolve();
     this.flushing = this.writeOnce().finally(() => {
       this.flushing = null;
     });
