@@ -71,7 +71,11 @@ export async function startServer(workspace: Workspace, options: StartServerOpti
   const metrics =
     options.monitoring === false
       ? null
-      : new MetricsRecorder({ store: workspace.metadata, flushIntervalMs: options.metricsFlushIntervalMs }).start();
+      : new MetricsRecorder({
+          // Its writes too go through the writer thread when there is one (see ThreadedLogWriter).
+          store: logWriter ?? workspace.metadata,
+          flushIntervalMs: options.metricsFlushIntervalMs,
+        }).start();
   const alerts = metrics && alertEvaluator(workspace, metrics, drift, options.alerts ?? {}, monitoring?.alerts);
   const runtime = new ServingRuntime(workspace.metadata, workspace.registry, {
     ...(metrics ? { metrics } : {}),

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PredictionRecord, RequestRecord } from '../core/index.js';
 import { openMetadataStore } from '../store/index.js';
-import type { LogRecordsMessage, LogWriteReply, LogWriteRequest } from './log-writer.js';
+import type { LogRecordsMessage, LogWriteReply, LogWriteRequest, MetricsCallMessage } from './log-writer.js';
 import { decodeRecords } from './record-codec.js';
 
 /**
@@ -32,6 +32,7 @@ async function drain(): Promise<void> {
     const requests = batch.filter((m): m is LogRecordsMessage => m.kind === 'requests');
     await write(predictions, (records) => store.appendPredictions(records as PredictionRecord[]));
     await write(requests, (records) => store.appendRequests(records as RequestRecord[]));
+    for (const m of batch) if (isMetricsCall(m)) await callStore(m);
     if (close) {
       await store.close();
       port!.postMessage({ id: close.id, ok: true } satisfies LogWriteReply);
@@ -40,6 +41,33 @@ async function drain(): Promise<void> {
     }
   }
   writing = false;
+}
+
+function isMetricsCall(message: LogWriteRequest): message is MetricsCallMessage {
+  return (
+    message.kind === 'putMetricWindows' || message.kind === 'putMetricTotals' || message.kind === 'compactMetricWindows'
+  );
+}
+
+/** One of the metrics recorder's writes, answered with what the store returned. */
+async function callStore(message: MetricsCallMessage): Promise<void> {
+  try {
+    const value =
+      message.kind === 'putMetricWindows'
+        ? await store.putMetricWindows(message.args)
+        : message.kind === 'putMetricTotals'
+          ? await store.putMetricTotals(message.args)
+          : await store.compactMetricWindows(message.args);
+    port!.postMessage({ id: message.id, ok: true, value } satisfies LogWriteReply);
+  } catch (error) {
+    port!.postMessage(failure(message.id, error));
+  }
+}
+
+function failure(id: number, error: unknown): LogWriteReply {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return { id, ok: false, message, code: typeof code === 'string' ? code : null };
 }
 
 /** Appends the records of `messages` in one call and answers each message. */
@@ -52,9 +80,7 @@ async function write(
   try {
     await append(messages.flatMap((m) => decodeRecords(m.records)));
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const message = error instanceof Error ? error.message : String(error);
-    reply = (id) => ({ id, ok: false, message, code: typeof code === 'string' ? code : null });
+    reply = (id) => failure(id, error);
   }
   for (const m of messages) port!.postMessage(reply(m.id));
 }

@@ -2,11 +2,20 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { KeelError, type PredictionRecord, type RequestRecord } from '../core/index.js';
+import type { MetricCompaction, MetricTotal, MetricWindow, MonitoringStore } from '../store/index.js';
 import type { PredictionLogStore } from './prediction-log.js';
 import { encodeRecords, type EncodedRecords } from './record-codec.js';
 
 /** What the serving thread sends the writer thread. */
-export type LogWriteRequest = LogRecordsMessage | { readonly id: number; readonly kind: 'close' };
+export type LogWriteRequest = LogRecordsMessage | MetricsCallMessage | { readonly id: number; readonly kind: 'close' };
+
+/** The metrics recorder's writes, which the writer thread makes too (see `MetricsStoreCalls`). */
+export type MetricsStoreCalls = Pick<MonitoringStore, 'putMetricWindows' | 'putMetricTotals' | 'compactMetricWindows'>;
+
+export type MetricsCallMessage =
+  | { readonly id: number; readonly kind: 'putMetricWindows'; readonly args: readonly MetricWindow[] }
+  | { readonly id: number; readonly kind: 'putMetricTotals'; readonly args: readonly MetricTotal[] }
+  | { readonly id: number; readonly kind: 'compactMetricWindows'; readonly args: MetricCompaction };
 
 export interface LogRecordsMessage {
   readonly id: number;
@@ -14,9 +23,9 @@ export interface LogRecordsMessage {
   readonly records: EncodedRecords;
 }
 
-/** Its answer to each (id 0: the store is open). */
+/** Its answer to each (id 0: the store is open); `value` is what the store call returned. */
 export type LogWriteReply =
-  | { readonly id: number; readonly ok: true }
+  | { readonly id: number; readonly ok: true; readonly value?: unknown }
   | { readonly id: number; readonly ok: false; readonly message: string; readonly code: string | null };
 
 /**
@@ -26,10 +35,14 @@ export type LogWriteReply =
  * stopped every request for tens of milliseconds per flush. Here the serving thread only copies
  * the records to the writer (flattened: record-codec.ts), and each append resolves once they are committed, so
  * `PredictionLog.close()` still loses nothing.
+ *
+ * The metrics recorder's writes (its windows every few seconds, hourly compaction) go the same
+ * way: on the serving thread, SQLite's synchronous upsert of the windows held every request for
+ * up to milliseconds each time.
  */
-export class ThreadedLogWriter implements PredictionLogStore {
+export class ThreadedLogWriter implements PredictionLogStore, MetricsStoreCalls {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private closing: Promise<void> | null = null;
 
   private constructor(private readonly worker: Worker) {
@@ -37,7 +50,7 @@ export class ThreadedLogWriter implements PredictionLogStore {
       const waiter = this.pending.get(reply.id);
       if (!waiter) return;
       this.pending.delete(reply.id);
-      if (reply.ok) waiter.resolve();
+      if (reply.ok) waiter.resolve(reply.value);
       else waiter.reject(new KeelError('internal', `prediction log write failed: ${reply.message}`));
     });
     worker.on('error', (error) => this.failAll(error));
@@ -65,6 +78,18 @@ export class ThreadedLogWriter implements PredictionLogStore {
     return this.send({ id: this.nextId++, kind: 'requests', records: encodeRecords(records) });
   }
 
+  putMetricWindows(windows: readonly MetricWindow[]): Promise<void> {
+    return this.send({ id: this.nextId++, kind: 'putMetricWindows', args: windows });
+  }
+
+  putMetricTotals(totals: readonly MetricTotal[]): Promise<void> {
+    return this.send({ id: this.nextId++, kind: 'putMetricTotals', args: totals });
+  }
+
+  compactMetricWindows(compaction: MetricCompaction): Promise<number> {
+    return this.send<number>({ id: this.nextId++, kind: 'compactMetricWindows', args: compaction });
+  }
+
   /** Closes the writer's connection and ends the thread, after the writes sent before. */
   close(): Promise<void> {
     this.closing ??= this.send({ id: this.nextId++, kind: 'close' }).then(async () => {
@@ -73,14 +98,15 @@ export class ThreadedLogWriter implements PredictionLogStore {
     return this.closing;
   }
 
-  private send(message: LogWriteRequest): Promise<void> {
+  /** Posts `message`; resolves with the value of the thread's answer to it. */
+  private send<T = void>(message: LogWriteRequest): Promise<T> {
     const done = this.call(message.id);
     this.worker.postMessage(message);
-    return done;
+    return done as Promise<T>;
   }
 
-  private call(id: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+  private call(id: number): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }));
   }
 
   private failAll(error: Error): void {

@@ -114,6 +114,14 @@ describe('keel server on SIGTERM under load', () => {
       expect(logged.length).toBe(answered.length);
       const requests = await store.listRequests({ endpoint: 'churn' });
       expect(requests.length).toBe(statuses.get(200));
+      // The metrics recorder's last windows, written through the log's writer thread, count them all too.
+      const windows = await store.listMetricWindows({
+        endpoint: 'churn',
+        since: new Date(Date.now() - 3_600_000).toISOString(),
+        until: new Date(Date.now() + 60_000).toISOString(),
+      });
+      const counted = windows.reduce((sum, w) => sum + (w.data.counters.requests ?? 0), 0);
+      expect(counted).toBe(statuses.get(200));
     } finally {
       await store.close();
     }
