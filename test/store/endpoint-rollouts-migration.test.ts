@@ -1,14 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kysely, Migrator } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TrafficPolicy } from '../../src/core/index.js';
 import { openMetadataStore } from '../../src/store/index.js';
 import { postgresBackend, sqliteBackend, type SqlBackend } from '../../src/store/sql/dialects.js';
-import { keelMigrations } from '../../src/store/sql/migrations.js';
-import { dropPostgresSchema, postgresUrl, requirePostgres } from './postgres.js';
+import { migrationScratch, storeBefore } from './migrate-before.js';
+import { postgresUrl } from './postgres.js';
 
 const at = '2026-01-01T00:00:00.000Z';
 const policy: TrafficPolicy = {
@@ -22,19 +18,7 @@ const policy: TrafficPolicy = {
  * request without a route, and compare-and-set works on the upgraded endpoint.
  */
 async function createStoreBeforeRollouts(backend: SqlBackend): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration's database is untyped, as in Kysely
-  const db = new Kysely<any>({ dialect: backend.dialect });
-  try {
-    const earlier = Object.fromEntries(
-      Object.entries(keelMigrations(backend.capabilities)).filter(([name]) => name < '0005'),
-    );
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => earlier },
-      migrationTableSchema: backend.schema,
-    });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+  await storeBefore(backend, '0005', async (db) => {
     const json = JSON.stringify(policy);
     await db.insertInto('endpoints').values({ name: 'churn', policy: json, created_at: at, updated_at: at }).execute();
     await db
@@ -45,9 +29,7 @@ async function createStoreBeforeRollouts(backend: SqlBackend): Promise<void> {
       .insertInto('requests')
       .values({ endpoint: 'churn', status: 200, rows: 1, latency_ms: 1.5, error_code: null, at })
       .execute();
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 async function expectUpgraded(url: string): Promise<void> {
@@ -77,13 +59,7 @@ async function expectUpgraded(url: string): Promise<void> {
 }
 
 describe('migration 0005_endpoint_rollouts', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'keel-migrate-'));
-  const schema = `keel_migrate_${process.pid}_${randomBytes(4).toString('hex')}`;
-  let postgres = false;
-  afterAll(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    if (postgres) await dropPostgresSchema(schema);
-  });
+  const { dir, schema, usePostgres } = migrationScratch();
 
   it('upgrades a SQLite store: endpoints get revision 1, old requests name no route', async () => {
     const path = join(dir, 'keel.db');
@@ -92,8 +68,7 @@ describe('migration 0005_endpoint_rollouts', () => {
   });
 
   it('upgrades a PostgreSQL store the same way', async () => {
-    await requirePostgres();
-    postgres = true;
+    await usePostgres();
     await createStoreBeforeRollouts(await postgresBackend(postgresUrl(), schema));
     await expectUpgraded(postgresUrl(schema));
   });

@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openMetadataStore } from '../../src/store/index.js';
 import { postgresBackend, sqliteBackend, type SqlBackend } from '../../src/store/sql/dialects.js';
-import { storeBefore } from './migrate-before.js';
-import { dropPostgresSchema, postgresUrl, requirePostgres } from './postgres.js';
+import { migrationScratch, storeBefore } from './migrate-before.js';
+import { postgresUrl } from './postgres.js';
 
 const at = (second: number) => `2026-01-01T00:00:${String(second).padStart(2, '0')}.000Z`;
 
@@ -77,13 +74,7 @@ async function expectUpgraded(url: string, backend: () => Promise<SqlBackend>): 
 }
 
 describe('migration 0008_log_indexes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'keel-migrate-'));
-  const schema = `keel_migrate_${process.pid}_${randomBytes(4).toString('hex')}`;
-  let postgres = false;
-  afterAll(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    if (postgres) await dropPostgresSchema(schema);
-  });
+  const { dir, schema, usePostgres } = migrationScratch();
 
   it('gives each log of a SQLite store one (endpoint, at, variant) index, its rows read as before', async () => {
     const path = join(dir, 'keel.db');
@@ -92,8 +83,7 @@ describe('migration 0008_log_indexes', () => {
   });
 
   it('does the same on PostgreSQL', async () => {
-    await requirePostgres();
-    postgres = true;
+    await usePostgres();
     await storeBefore(await postgresBackend(postgresUrl(), schema), '0008', fillLogs);
     await expectUpgraded(postgresUrl(schema), () => postgresBackend(postgresUrl(), schema));
   });

@@ -1,12 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openMetadataStore } from '../../src/store/index.js';
 import { postgresBackend, sqliteBackend, type SqlBackend } from '../../src/store/sql/dialects.js';
-import { storeBefore } from './migrate-before.js';
-import { dropPostgresSchema, postgresUrl, requirePostgres } from './postgres.js';
+import { migrationScratch, storeBefore } from './migrate-before.js';
+import { postgresUrl } from './postgres.js';
 
 /**
  * A store from before monitoring's windows (every migration up to 0006) with a logged request:
@@ -55,13 +52,7 @@ async function expectUpgraded(url: string): Promise<void> {
 }
 
 describe('migration 0007_metric_windows', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'keel-migrate-'));
-  const schema = `keel_migrate_${process.pid}_${randomBytes(4).toString('hex')}`;
-  let postgres = false;
-  afterAll(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    if (postgres) await dropPostgresSchema(schema);
-  });
+  const { dir, schema, usePostgres } = migrationScratch();
 
   it('upgrades a SQLite store, keeping its request log', async () => {
     const path = join(dir, 'keel.db');
@@ -70,8 +61,7 @@ describe('migration 0007_metric_windows', () => {
   });
 
   it('upgrades a PostgreSQL store, keeping its request log', async () => {
-    await requirePostgres();
-    postgres = true;
+    await usePostgres();
     await createStoreBeforeMetricWindows(await postgresBackend(postgresUrl(), schema));
     await expectUpgraded(postgresUrl(schema));
   });

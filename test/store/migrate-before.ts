@@ -1,6 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kysely, Migrator } from 'kysely';
+import { afterAll } from 'vitest';
 import type { SqlBackend } from '../../src/store/sql/dialects.js';
 import { keelMigrations } from '../../src/store/sql/migrations.js';
+import { dropPostgresSchema, requirePostgres } from './postgres.js';
 
 /**
  * A store as an earlier release left it: every migration named before `before`, then `fill`
@@ -29,4 +35,27 @@ export async function storeBefore(
   } finally {
     await db.destroy();
   }
+}
+
+/**
+ * A temp folder and a PostgreSQL schema name for one migration test file; call it inside the
+ * `describe`, which then removes both after its tests. `usePostgres()` checks the server is up
+ * and marks the schema for dropping.
+ */
+export function migrationScratch(): { readonly dir: string; readonly schema: string; usePostgres(): Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), 'keel-migrate-'));
+  const schema = `keel_migrate_${process.pid}_${randomBytes(4).toString('hex')}`;
+  let postgres = false;
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (postgres) await dropPostgresSchema(schema);
+  });
+  return {
+    dir,
+    schema,
+    async usePostgres() {
+      await requirePostgres();
+      postgres = true;
+    },
+  };
 }

@@ -1,13 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kysely, Migrator } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openMetadataStore } from '../../src/store/index.js';
 import { postgresBackend, sqliteBackend, type SqlBackend } from '../../src/store/sql/dialects.js';
-import { keelMigrations } from '../../src/store/sql/migrations.js';
-import { dropPostgresSchema, postgresUrl, requirePostgres } from './postgres.js';
+import { migrationScratch, storeBefore } from './migrate-before.js';
+import { postgresUrl } from './postgres.js';
 
 /**
  * A store from before the gate records (every migration up to 0004) holding a model version
@@ -15,19 +11,7 @@ import { dropPostgresSchema, postgresUrl, requirePostgres } from './postgres.js'
  * never gated, no override.
  */
 async function createStoreBeforeGateRecords(backend: SqlBackend): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration's database is untyped, as in Kysely
-  const db = new Kysely<any>({ dialect: backend.dialect });
-  try {
-    const earlier = Object.fromEntries(
-      Object.entries(keelMigrations(backend.capabilities)).filter(([name]) => name < '0004'),
-    );
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => earlier },
-      migrationTableSchema: backend.schema,
-    });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+  await storeBefore(backend, '0004', async (db) => {
     const at = '2026-01-01T00:00:00.000Z';
     await db
       .insertInto('registered_models')
@@ -53,9 +37,7 @@ async function createStoreBeforeGateRecords(backend: SqlBackend): Promise<void> 
       .insertInto('alias_events')
       .values({ model: 'churn', alias: 'champion', from_version: null, to_version: 1, actor: 'gate', reason: 'ok', at })
       .execute();
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 async function expectUpgraded(url: string): Promise<void> {
@@ -91,13 +73,7 @@ async function expectUpgraded(url: string): Promise<void> {
 }
 
 describe('migration 0004_registry_gate', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'keel-migrate-'));
-  const schema = `keel_migrate_${process.pid}_${randomBytes(4).toString('hex')}`;
-  let postgres = false;
-  afterAll(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    if (postgres) await dropPostgresSchema(schema);
-  });
+  const { dir, schema, usePostgres } = migrationScratch();
 
   it('upgrades a SQLite store, keeping its versions and alias history', async () => {
     const path = join(dir, 'keel.db');
@@ -106,8 +82,7 @@ describe('migration 0004_registry_gate', () => {
   });
 
   it('upgrades a PostgreSQL store, keeping its versions and alias history', async () => {
-    await requirePostgres();
-    postgres = true;
+    await usePostgres();
     await createStoreBeforeGateRecords(await postgresBackend(postgresUrl(), schema));
     await expectUpgraded(postgresUrl(schema));
   });

@@ -1,30 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kysely, Migrator } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openMetadataStore } from '../../src/store/index.js';
 import { postgresBackend, sqliteBackend, type SqlBackend } from '../../src/store/sql/dialects.js';
-import { keelMigrations } from '../../src/store/sql/migrations.js';
-import { dropPostgresSchema, postgresUrl, requirePostgres } from './postgres.js';
+import { migrationScratch, storeBefore } from './migrate-before.js';
+import { postgresUrl } from './postgres.js';
 
 /**
  * A store created before schema versions existed (migration 0001 only) with a dataset in it:
  * opening it with today's code adds schema versions and keeps the data.
  */
 async function createReleasedStore(backend: SqlBackend): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration's database is untyped, as in Kysely
-  const db = new Kysely<any>({ dialect: backend.dialect });
-  try {
-    const initial = keelMigrations(backend.capabilities)['0001_initial'];
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => ({ '0001_initial': initial }) },
-      migrationTableSchema: backend.schema,
-    });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+  await storeBefore(backend, '0002', async (db) => {
     const at = '2026-01-01T00:00:00.000Z';
     await db.insertInto('datasets').values({ name: 'churn', latest_version: 1, created_at: at }).execute();
     await db
@@ -43,9 +29,7 @@ async function createReleasedStore(backend: SqlBackend): Promise<void> {
         created_at: at,
       })
       .execute();
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 async function expectUpgraded(url: string): Promise<void> {
@@ -71,13 +55,7 @@ async function expectUpgraded(url: string): Promise<void> {
 }
 
 describe('migration 0002_schema_versions', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'keel-migrate-'));
-  const schema = `keel_migrate_${process.pid}_${randomBytes(4).toString('hex')}`;
-  let postgres = false;
-  afterAll(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    if (postgres) await dropPostgresSchema(schema);
-  });
+  const { dir, schema, usePostgres } = migrationScratch();
 
   it('upgrades a SQLite store of the first release, keeping its datasets', async () => {
     const path = join(dir, 'keel.db');
@@ -86,8 +64,7 @@ describe('migration 0002_schema_versions', () => {
   });
 
   it('upgrades a PostgreSQL store of the first release, keeping its datasets', async () => {
-    await requirePostgres();
-    postgres = true;
+    await usePostgres();
     const url = new URL(postgresUrl());
     await createReleasedStore(await postgresBackend(url.toString(), schema));
     await expectUpgraded(postgresUrl(schema));
