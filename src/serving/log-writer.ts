@@ -2,16 +2,15 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { KeelError, type PredictionRecord, type RequestRecord } from '../core/index.js';
-import type { MetricCompaction, MetricTotal, MetricWindow, MonitoringStore } from '../store/index.js';
+import type { MetricsSink } from '../monitoring/index.js';
+import type { MetricCompaction, MetricTotal, MetricWindow } from '../store/index.js';
 import type { PredictionLogStore } from './prediction-log.js';
 import { encodeRecords, type EncodedRecords } from './record-codec.js';
 
 /** What the serving thread sends the writer thread. */
 export type LogWriteRequest = LogRecordsMessage | MetricsCallMessage | { readonly id: number; readonly kind: 'close' };
 
-/** The metrics recorder's writes, which the writer thread makes too (see `MetricsStoreCalls`). */
-export type MetricsStoreCalls = Pick<MonitoringStore, 'putMetricWindows' | 'putMetricTotals' | 'compactMetricWindows'>;
-
+/** The metrics recorder's writes (its `MetricsSink`), which the writer thread makes too. */
 export type MetricsCallMessage =
   | { readonly id: number; readonly kind: 'putMetricWindows'; readonly args: readonly MetricWindow[] }
   | { readonly id: number; readonly kind: 'putMetricTotals'; readonly args: readonly MetricTotal[] }
@@ -40,7 +39,7 @@ export type LogWriteReply =
  * way: on the serving thread, SQLite's synchronous upsert of the windows held every request for
  * up to milliseconds each time.
  */
-export class ThreadedLogWriter implements PredictionLogStore, MetricsStoreCalls {
+export class ThreadedLogWriter implements PredictionLogStore, MetricsSink {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private closing: Promise<void> | null = null;
