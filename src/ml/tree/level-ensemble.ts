@@ -99,9 +99,6 @@ function threadRunner(): KernelRunner {
 }
 
 export class LevelEnsemble {
-  /** Whether the rows copied into the scratch blocks of the current round hold a missing value (NaN). */
-  private roundHasMissing = false;
-
   private constructor(
     readonly nFeatures: number,
     private readonly source: Pick<EnsembleSource, 'treeCount' | 'nValues' | 'outputs' | 'float32'>,
@@ -192,17 +189,27 @@ export class LevelEnsemble {
       for (let first = start; blocks.length < perRound && first < rows; first += BLOCK_ROWS) {
         blocks.push({ first, count: Math.min(BLOCK_ROWS, rows - first) });
       }
-      this.roundHasMissing = false;
-      const calls = blocks.map(({ first, count }, b) => this.fillBlock(b, x, first, count, out));
-      const kernel = KERNELS[this.anyMissingLeft ? (this.roundHasMissing ? 'missing' : 'masked') : 'plain'];
+      const filled = blocks.map(({ first, count }, b) => this.fillBlock(b, x, first, count, out));
+      const calls = filled.map((f) => f.args);
+      const missing = filled.some((f) => f.missing);
+      const kernel = KERNELS[this.anyMissingLeft ? (missing ? 'missing' : 'masked') : 'plain'];
       if (calls.length === 1) (this.instance.exports[kernel] as (...args: number[]) => void)(...calls[0]);
       else threads!.run(levelModule(), this.memory, kernel, calls);
       blocks.forEach(({ first, count }, b) => this.drainBlock(b, first, count, out));
     }
   }
 
-  /** Copies rows [first, first + count) of x and their sums so far into scratch block b; the kernel's arguments for it. */
-  private fillBlock(b: number, x: ArrayLike<number>, first: number, count: number, out: Float64Array): number[] {
+  /**
+   * Copies rows [first, first + count) of x and their sums so far into scratch block b: the
+   * kernel's arguments for it, and whether those rows hold a missing value (NaN).
+   */
+  private fillBlock(
+    b: number,
+    x: ArrayLike<number>,
+    first: number,
+    count: number,
+    out: Float64Array,
+  ): { args: number[]; missing: boolean } {
     const cols = this.nFeatures;
     const stride = cols + 1;
     const { treeCount, nValues, outputs, float32 } = this.source;
@@ -222,10 +229,12 @@ export class LevelEnsemble {
       }
       block[to + cols] = 0;
     }
-    this.roundHasMissing ||= missing;
     this.numbers.set(out.subarray(first * width, (first + count) * width), sumsAt / 8);
     const nodesAt = this.layout.nodes + b * this.layout.nodesBytes;
-    return [roots, depths, treeCount, blockAt, stride * 8, count, nodesAt, values, nValues, outputs, sumsAt];
+    return {
+      args: [roots, depths, treeCount, blockAt, stride * 8, count, nodesAt, values, nValues, outputs, sumsAt],
+      missing,
+    };
   }
 
   /** Copies scratch block b's sums back to rows [first, first + count) of out. */
