@@ -139,18 +139,14 @@ export async function runServingSuite(options: ServingSuiteOptions): Promise<Ser
 
     // (a) Alternating runs, each after a short warm-up of the same server.
     const load = { body, connections: CONNECTIONS, seconds };
-    const runs = { keel: [] as WrkRun[], bare: [] as WrkRun[] };
-    for (let r = 0; r < httpRepeats; r++) {
-      const order = r % 2 === 0 ? (['keel', 'bare'] as const) : (['bare', 'keel'] as const);
-      for (const side of order) {
-        const url = side === 'keel' ? keelUrl : bare;
-        await runWrk(wrk, home, { ...load, url, seconds: 1 });
-        const run = await runWrk(wrk, home, { ...load, url });
-        if (run.errors > 0) throw new Error(`${side}: ${run.errors} failed requests in a throughput run`);
-        runs[side].push(run);
-        log(`serving: ${side} ${run.requestsPerSecond.toFixed(0)} req/s (p50 ${run.p50Ms.toFixed(2)} ms)`);
-      }
-    }
+    const runs = await alternating(httpRepeats, ['keel', 'bare'], async (side) => {
+      const url = side === 'keel' ? keelUrl : bare;
+      await runWrk(wrk, home, { ...load, url, seconds: 1 });
+      const run = await runWrk(wrk, home, { ...load, url });
+      if (run.errors > 0) throw new Error(`${side}: ${run.errors} failed requests in a throughput run`);
+      log(`serving: ${side} ${run.requestsPerSecond.toFixed(0)} req/s (p50 ${run.p50Ms.toFixed(2)} ms)`);
+      return run;
+    });
     const keelRps = median(runs.keel.map((r) => r.requestsPerSecond));
     const bareRps = median(runs.bare.map((r) => r.requestsPerSecond));
     const throughput: ThroughputResult = {
@@ -171,16 +167,12 @@ export async function runServingSuite(options: ServingSuiteOptions): Promise<Ser
     log(`serving: ${connections} connections pausing ${LATENCY_DELAY_MS} ms give about ${targetRps.toFixed(0)} req/s`);
     // Alternating runs with the bare server under the same load, medians: one 10 s run's p99 moves
     // by milliseconds when the host is busy for part of it.
-    const latencyRuns = { keel: [] as WrkRun[], bare: [] as WrkRun[] };
-    for (let r = 0; r < httpRepeats; r++) {
-      const order = r % 2 === 0 ? (['keel', 'bare'] as const) : (['bare', 'keel'] as const);
-      for (const side of order) {
-        const url = side === 'keel' ? keelUrl : bare;
-        const run = await runWrk(wrk, home, { url, body, connections, seconds, delayMs: LATENCY_DELAY_MS });
-        latencyRuns[side].push(run);
-        log(`serving: ${side} at ${run.requestsPerSecond.toFixed(0)} req/s: p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`);
-      }
-    }
+    const latencyRuns = await alternating(httpRepeats, ['keel', 'bare'], async (side) => {
+      const url = side === 'keel' ? keelUrl : bare;
+      const run = await runWrk(wrk, home, { url, body, connections, seconds, delayMs: LATENCY_DELAY_MS });
+      log(`serving: ${side} at ${run.requestsPerSecond.toFixed(0)} req/s: p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms`);
+      return run;
+    });
     const p99Ms = median(latencyRuns.keel.map((r) => r.p99Ms));
     const errors = latencyRuns.keel.reduce((sum, r) => sum + r.errors, 0);
     const latency: LatencyResult = {
@@ -207,17 +199,13 @@ export async function runServingSuite(options: ServingSuiteOptions): Promise<Ser
       [join(packageRoot, 'dist', 'src', 'cli', 'main.js'), 'server', '--port', '0', '--no-monitoring'],
       home,
     );
-    const overheadRuns = { on: [] as WrkRun[], off: [] as WrkRun[] };
-    for (let r = 0; r < httpRepeats; r++) {
-      const order = r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
-      for (const side of order) {
-        const url = side === 'on' ? keelUrl : `${unmonitored}/v1/endpoints/churn/predict`;
-        await runWrk(wrk, home, { url, body, connections, seconds: 1, delayMs: LATENCY_DELAY_MS });
-        const run = await runWrk(wrk, home, { url, body, connections, seconds, delayMs: LATENCY_DELAY_MS });
-        overheadRuns[side].push(run);
-        log(`serving: monitoring ${side}: p50 ${run.p50Ms} ms at ${run.requestsPerSecond.toFixed(0)} req/s`);
-      }
-    }
+    const overheadRuns = await alternating(httpRepeats, ['on', 'off'], async (side) => {
+      const url = side === 'on' ? keelUrl : `${unmonitored}/v1/endpoints/churn/predict`;
+      await runWrk(wrk, home, { url, body, connections, seconds: 1, delayMs: LATENCY_DELAY_MS });
+      const run = await runWrk(wrk, home, { url, body, connections, seconds, delayMs: LATENCY_DELAY_MS });
+      log(`serving: monitoring ${side}: p50 ${run.p50Ms} ms at ${run.requestsPerSecond.toFixed(0)} req/s`);
+      return run;
+    });
     const onP50Ms = median(overheadRuns.on.map((r) => r.p50Ms));
     const offP50Ms = median(overheadRuns.off.map((r) => r.p50Ms));
     const monitoring: MonitoringOverheadResult = {
@@ -268,6 +256,22 @@ export async function runServingSuite(options: ServingSuiteOptions): Promise<Ser
     await stopAll(children);
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+/**
+ * `repeats` runs of each of two sides, in alternating order (a b, b a, …), so that a stretch of
+ * host noise falls on both: each side's runs, in order.
+ */
+async function alternating<Side extends string>(
+  repeats: number,
+  sides: readonly [Side, Side],
+  run: (side: Side) => Promise<WrkRun>,
+): Promise<Record<Side, WrkRun[]>> {
+  const runs = { [sides[0]]: [], [sides[1]]: [] } as unknown as Record<Side, WrkRun[]>;
+  for (let r = 0; r < repeats; r++) {
+    for (const side of r % 2 === 0 ? sides : [sides[1], sides[0]]) runs[side].push(await run(side));
+  }
+  return runs;
 }
 
 /**
