@@ -22,30 +22,41 @@ export interface DrainOptions {
 export function gracefulDrain(app: FastifyInstance): (options?: DrainOptions) => Promise<void> {
   let draining = false;
   const inFlight = new Set<ServerResponse>();
-  let lastActivity = 0;
+  // Arrivals and completions, counted: the drain waits until the count stays still for `quietMs`.
+  // (One shared listener and a counter: a `once` wrapper and two clock reads per request cost
+  // ~4 µs of a single-row prediction's serving thread.)
+  let activity = 0;
+  function settled(this: ServerResponse): void {
+    inFlight.delete(this);
+    activity++;
+  }
   // On the HTTP server itself, so requests the fast routes answer (fast-routes.ts) count too.
   app.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
     inFlight.add(response);
-    lastActivity = performance.now();
+    activity++;
     // Node then answers with `Connection: close` and ends the connection after the response.
     if (draining) response.shouldKeepAlive = false;
     // `close` comes after the response is sent and also when the client goes away first.
-    response.once('close', () => {
-      inFlight.delete(response);
-      lastActivity = performance.now();
-    });
+    response.on('close', settled);
   });
   return async ({ quietMs = 100, maxMs = 10_000 } = {}) => {
     if (draining) return;
     draining = true;
-    lastActivity = performance.now();
     // Requests taken but not yet answered end their connection too (headers are not written yet).
     for (const response of inFlight) if (!response.headersSent) response.shouldKeepAlive = false;
     // net.Server's close stops listening; http.Server's would also drop the "idle" connections.
     if (app.server.listening) NetServer.prototype.close.call(app.server);
     const started = performance.now();
+    let seen = activity;
+    let quietSince = started;
     while (performance.now() - started < maxMs) {
-      if (inFlight.size === 0 && performance.now() - lastActivity >= quietMs) return;
+      const now = performance.now();
+      if (activity !== seen) {
+        seen = activity;
+        quietSince = now;
+      } else if (inFlight.size === 0 && now - quietSince >= quietMs) {
+        return;
+      }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
