@@ -12,6 +12,7 @@ import {
   validateTable,
   type RowValidation,
 } from '../../src/data/index.js';
+import { validateRowsGenerally } from '../../src/data/validate-rows.js';
 import { LocalArtifactStore, openMetadataStore, type MetadataStore } from '../../src/store/index.js';
 
 let dir: string;
@@ -342,5 +343,67 @@ describe('validateRows', () => {
       rows: [{ SeniorCitizen: '1' }],
       anomalies: [],
     });
+  });
+});
+
+describe('validateRows: the generated checker', () => {
+  const values: unknown[] = [
+    3,
+    -2.5,
+    0,
+    1,
+    1e308,
+    '3',
+    '',
+    'abc',
+    '2024-03-01T10:00:00Z',
+    'One year',
+    'Weekly',
+    true,
+    false,
+    null,
+    {},
+    [],
+    [1],
+    { nested: 1 },
+  ];
+  const types: SignatureColumn['type'][] = ['integer', 'float', 'boolean', 'datetime', 'categorical', 'string'];
+  const columnsOf = (type: SignatureColumn['type'], nullable: boolean): SignatureColumn[] => [
+    type === 'categorical'
+      ? { name: 'x', type, nullable, domain: ['One year', 'Two year', '3'] }
+      : { name: 'x', type, nullable },
+    { name: 'constructor', type: 'float', nullable: true },
+  ];
+
+  test('answers every value of every column type exactly as the general path does', () => {
+    let compared = 0;
+    for (const type of types) {
+      for (const nullable of [false, true]) {
+        const columns = columnsOf(type, nullable);
+        // An absent field, a present one, and the inherited name "constructor" absent or present.
+        const rows: unknown[] = [{}, { constructor: 2 }, 'not a row', null, [1, 2]];
+        for (const value of values) rows.push({ x: value, constructor: null }, { x: value });
+        for (const row of rows) {
+          expect(validateRows([row], columns), `${type}${nullable ? '?' : ''} ${JSON.stringify(row)}`).toEqual(
+            validateRowsGenerally([row], columns),
+          );
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(types.length * 2 * (5 + values.length * 2));
+  });
+
+  test('keeps each row in its place among rows that take the general path', () => {
+    const columns = columnsOf('categorical', true);
+    const rows = [
+      { x: 'One year', constructor: 1 },
+      { x: 'Weekly', constructor: 1 },
+      { x: 3, constructor: null },
+    ];
+    const result = validateRows(rows, columns);
+    expect(result).toEqual(validateRowsGenerally(rows, columns));
+    expect(result.ok && result.rows.map((r) => r.x)).toEqual(['One year', 'Weekly', '3']);
+    expect(result.ok && result.anomalies.map((a) => a.row)).toEqual([1]);
   });
 });
