@@ -45,8 +45,8 @@ function validateWith(
   columns: readonly SignatureColumn[],
   generated: boolean,
 ): RowValidation {
-  const domains = domainSets(columns);
-  const check = generated ? rowChecker(columns, domains) : null;
+  const { domains, checker } = planOf(columns);
+  const check = generated ? checker : null;
   const problems: RowProblem[] = [];
   const anomalies: Anomaly[] = [];
   const validated: ValidatedRow[] = [];
@@ -115,10 +115,8 @@ function describeRow(
 /** A row's fast path: the validated row, or null when the row needs `describeRow` (a problem or an anomaly). */
 type RowChecker = (row: unknown) => ValidatedRow | null;
 
-const checkerCache = new WeakMap<readonly SignatureColumn[], RowChecker | null>();
-
 /**
- * The checker of one signature, generated once: `convert`'s rules as straight-line code over
+ * The checker of one signature, generated once (see `planOf`): `convert`'s rules as straight-line code over
  * constant keys, and an object literal for the row it returns (one hidden class, which the
  * feature pipeline then reads). A single-row request spent more in the general loop (a dynamic
  * key per field, closures, messages prepared for problems it did not have) than in its
@@ -130,42 +128,36 @@ function rowChecker(
   columns: readonly SignatureColumn[],
   domains: ReadonlyArray<ReadonlySet<string> | null>,
 ): RowChecker | null {
-  let checker = checkerCache.get(columns);
-  if (checker !== undefined) return checker;
-  checker = null;
-  if (!columns.some((c) => c.name === '__proto__')) {
-    const steps = columns.map((column, j) => {
-      const value = `v${j}`;
-      const orNull = column.nullable ? `${value} !== null` : 'true';
-      const read = `let ${value} = row[${JSON.stringify(column.name)}];`;
-      switch (column.type) {
-        case 'integer':
-        case 'float':
-          return `${read} if (typeof ${value} === 'number') { if (!Number.isFinite(${value})) return null; } else if (${orNull}) return null;`;
-        case 'boolean':
-          return `${read} if (${value} === true) ${value} = 1; else if (${value} === false) ${value} = 0; else if (${value} !== 0 && ${value} !== 1 && (${orNull})) return null;`;
-        case 'datetime':
-          return `${read} if (typeof ${value} === 'string') { if (Number.isNaN(Date.parse(${value}))) return null; } else if (${orNull}) return null;`;
-        case 'categorical':
-        case 'string': {
-          const domain = domains[j] ? ` if (${value} !== null && !domains[${j}].has(${value})) return null;` : '';
-          return `${read} if (typeof ${value} !== 'string') { if (typeof ${value} === 'number' && Number.isFinite(${value})) ${value} = String(${value}); else if (${orNull}) return null; }${domain}`;
-        }
+  if (columns.some((c) => c.name === '__proto__')) return null;
+  const steps = columns.map((column, j) => {
+    const value = `v${j}`;
+    const orNull = column.nullable ? `${value} !== null` : 'true';
+    const read = `let ${value} = row[${JSON.stringify(column.name)}];`;
+    switch (column.type) {
+      case 'integer':
+      case 'float':
+        return `${read} if (typeof ${value} === 'number') { if (!Number.isFinite(${value})) return null; } else if (${orNull}) return null;`;
+      case 'boolean':
+        return `${read} if (${value} === true) ${value} = 1; else if (${value} === false) ${value} = 0; else if (${value} !== 0 && ${value} !== 1 && (${orNull})) return null;`;
+      case 'datetime':
+        return `${read} if (typeof ${value} === 'string') { if (Number.isNaN(Date.parse(${value}))) return null; } else if (${orNull}) return null;`;
+      case 'categorical':
+      case 'string': {
+        const domain = domains[j] ? ` if (${value} !== null && !domains[${j}].has(${value})) return null;` : '';
+        return `${read} if (typeof ${value} !== 'string') { if (typeof ${value} === 'number' && Number.isFinite(${value})) ${value} = String(${value}); else if (${orNull}) return null; }${domain}`;
       }
-    });
-    const fields = columns.map((column, j) => `${JSON.stringify(column.name)}: v${j}`).join(', ');
-    const make = new Function(
-      'domains',
-      `return function check(row) {
-        if (row === null || typeof row !== 'object' || Array.isArray(row)) return null;
-        ${steps.join('\n')}
-        return { ${fields} };
-      };`,
-    );
-    checker = make(domains) as RowChecker;
-  }
-  checkerCache.set(columns, checker);
-  return checker;
+    }
+  });
+  const fields = columns.map((column, j) => `${JSON.stringify(column.name)}: v${j}`).join(', ');
+  const make = new Function(
+    'domains',
+    `return function check(row) {
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) return null;
+      ${steps.join('\n')}
+      return { ${fields} };
+    };`,
+  );
+  return make(domains) as RowChecker;
 }
 
 function convert(value: unknown, column: SignatureColumn): number | string | null | { problem: string } {
@@ -202,14 +194,21 @@ function describe(value: unknown): string {
   return Array.isArray(value) ? 'an array' : `an ${typeof value}`;
 }
 
-/** The categorical columns' domains as sets, made once per signature (serving checks every request against the same one). */
-const domainCache = new WeakMap<readonly SignatureColumn[], ReadonlyArray<ReadonlySet<string> | null>>();
+/** What validation reuses for every request against one signature: the categorical domains as sets, and the generated checker. */
+interface SignaturePlan {
+  readonly domains: ReadonlyArray<ReadonlySet<string> | null>;
+  readonly checker: RowChecker | null;
+}
 
-function domainSets(columns: readonly SignatureColumn[]): ReadonlyArray<ReadonlySet<string> | null> {
-  let domains = domainCache.get(columns);
-  if (!domains) {
-    domains = columns.map((c) => (c.type === 'categorical' && c.domain ? new Set(c.domain) : null));
-    domainCache.set(columns, domains);
+/** Made once per signature (serving checks every request against the same one). */
+const plans = new WeakMap<readonly SignatureColumn[], SignaturePlan>();
+
+function planOf(columns: readonly SignatureColumn[]): SignaturePlan {
+  let plan = plans.get(columns);
+  if (!plan) {
+    const domains = columns.map((c) => (c.type === 'categorical' && c.domain ? new Set(c.domain) : null));
+    plan = { domains, checker: rowChecker(columns, domains) };
+    plans.set(columns, plan);
   }
-  return domains;
+  return plan;
 }
